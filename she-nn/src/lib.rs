@@ -1,0 +1,9 @@
+//! # she-nn — SHE networks on TFHE-encrypted data
+//!
+//! The network layer of the workspace (Lou & Jiang, *"SHE: A Fast and Accurate Deep Neural
+//! Network for Encrypted Data"*, NeurIPS 2019), built on [`tfhe_core`] and [`torus`].
+//!
+//! At this stage the crate holds the `she` command-line interface ([`cli`]); the quantized
+//! models, the plaintext reference engine and the encrypted engines follow.
+
+pub mod cli;

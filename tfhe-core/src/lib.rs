@@ -1,0 +1,43 @@
+//! # tfhe-core — TFHE ciphertexts and operations, written from the papers
+//!
+//! The scheme is TFHE (Chillotti, Gama, Georgieva, Izabachène, *"TFHE: Fast Fully Homomorphic
+//! Encryption over the Torus"*, J. Cryptology 33, 2020) on the discretised torus of the [`torus`]
+//! crate. This crate currently holds the LWE layer:
+//!
+//! | module | concept |
+//! |---|---|
+//! | [`lwe`] | binary secret keys, ciphertexts and batches, key switching |
+//! | [`noise`] | closed-form variance of every operation, failure probabilities |
+//! | [`security`] | the 128-bit secure-noise curve for binary keys |
+//! | [`params`] | named parameter sets with their provenance |
+//! | [`dimensions`] | dimension newtypes |
+//! | [`error`] | typed errors |
+//!
+//! ```
+//! use tfhe_core::{lwe::{LweSecretKey, LweKeyswitchKey}, params::MSG2_CARRY2};
+//! use torus::{Csprng, EncryptionRng};
+//!
+//! let p = &MSG2_CARRY2;
+//! let mut secret_rng = Csprng::from_os_entropy();
+//! let mut enc_rng = EncryptionRng::from_os_entropy();
+//! let big = LweSecretKey::<u64>::generate(p.big_lwe_dimension(), &mut secret_rng);
+//! let small = LweSecretKey::<u64>::generate(p.lwe_dimension, &mut secret_rng);
+//! let ksk = LweKeyswitchKey::generate(
+//!     &big, &small, p.ks_base_log, p.ks_level_count, p.lwe_noise, &mut enc_rng,
+//! ).unwrap();
+//! let enc = p.encoding();
+//! let ct = big.encrypt(enc.encode(11), p.glwe_noise, &mut enc_rng);
+//! let mut out = tfhe_core::lwe::LweCiphertext::zero(p.lwe_dimension);
+//! ksk.keyswitch(&mut out, &ct);
+//! assert_eq!(small.decrypt(&out, &enc), 11);
+//! ```
+#![warn(missing_docs)]
+
+pub mod dimensions;
+pub mod error;
+pub mod lwe;
+pub mod noise;
+pub mod params;
+pub mod security;
+
+pub use error::TfheError;

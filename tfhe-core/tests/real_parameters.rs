@@ -1,0 +1,47 @@
+//! The LWE layer at the real 128-bit set `MSG2_CARRY2` (n = 918, k·N = 2048, KS 2^4 × 4): every
+//! message through encrypt (big key) → key switch → decrypt (small key), with the measured noise
+//! checked against the model.
+
+use tfhe_core::lwe::{LweCiphertext, LweKeyswitchKey, LweSecretKey};
+use tfhe_core::noise;
+use tfhe_core::params::{MSG2_CARRY2, TORUS_BITS};
+use torus::{Csprng, EncryptionRng};
+
+#[test]
+fn msg2_carry2_keyswitch_every_message() {
+    let p = &MSG2_CARRY2;
+    assert!(p.meets_128_bit_curve());
+    let mut secret_rng = Csprng::from_os_entropy();
+    let mut rng = EncryptionRng::from_os_entropy();
+    let big = LweSecretKey::<u64>::generate(p.big_lwe_dimension(), &mut secret_rng);
+    let small = LweSecretKey::<u64>::generate(p.lwe_dimension, &mut secret_rng);
+    let ksk = LweKeyswitchKey::generate(
+        &big,
+        &small,
+        p.ks_base_log,
+        p.ks_level_count,
+        p.lwe_noise,
+        &mut rng,
+    )
+    .unwrap();
+    let enc = p.encoding();
+    let variance = noise::keyswitch_variance(
+        noise::fresh_variance(p.glwe_noise, TORUS_BITS),
+        p.big_lwe_dimension().0,
+        p.ks_base_log.0,
+        p.ks_level_count.0,
+        noise::fresh_variance(p.lwe_noise, TORUS_BITS),
+        TORUS_BITS,
+    );
+    let bound = 7.0 * variance.sqrt() * 2f64.powi(64);
+    let half_delta = enc.delta::<u64>() as f64 / 2.0;
+    assert!(bound < half_delta, "the model must leave room to decode");
+    let mut out = LweCiphertext::zero(p.lwe_dimension);
+    for m in 0..enc.message_modulus() {
+        let ct = big.encrypt(enc.encode(m), p.glwe_noise, &mut rng);
+        ksk.keyswitch(&mut out, &ct);
+        assert_eq!(small.decrypt(&out, &enc), m);
+        let e = enc.noise_of(small.phase(&out)) as f64;
+        assert!(e.abs() < bound, "noise {e:e} beyond 7σ = {bound:e}");
+    }
+}
