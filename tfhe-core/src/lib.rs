@@ -2,11 +2,17 @@
 //!
 //! The scheme is TFHE (Chillotti, Gama, Georgieva, Izabachène, *"TFHE: Fast Fully Homomorphic
 //! Encryption over the Torus"*, J. Cryptology 33, 2020) on the discretised torus of the [`torus`]
-//! crate. This crate currently holds the LWE layer:
+//! crate, from LWE up to programmable and gate bootstrapping:
 //!
 //! | module | concept |
 //! |---|---|
 //! | [`lwe`] | binary secret keys, ciphertexts and batches, key switching |
+//! | [`glwe`] | GLWE secret keys and ciphertexts, sample extraction |
+//! | [`fft`] | negacyclic polynomial products on concrete-fft (twist, plan cache, scratch sizes) |
+//! | [`ggsw`] | GGSW ciphertexts, their Fourier form, the external product and the CMux |
+//! | [`bootstrap`] | bootstrapping key, lookup tables, blind rotation, programmable bootstrapping |
+//! | [`keys`] | the client's [`keys::SecretKeys`] and the server's [`keys::EvaluationKeys`] |
+//! | [`gates`] | gate bootstrapping: the ten two-input gates, NOT and MUX |
 //! | [`noise`] | closed-form variance of every operation, failure probabilities |
 //! | [`security`] | the 128-bit secure-noise curve for binary keys |
 //! | [`params`] | named parameter sets with their provenance |
@@ -33,8 +39,14 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod bootstrap;
 pub mod dimensions;
 pub mod error;
+pub mod fft;
+pub mod gates;
+pub mod ggsw;
+pub mod glwe;
+pub mod keys;
 pub mod lwe;
 pub mod noise;
 pub mod params;

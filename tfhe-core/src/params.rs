@@ -14,11 +14,39 @@ use crate::dimensions::{
 use crate::security::{SecurityMargin, CURVE_128_BINARY};
 use torus::{Encoding, NoiseDistribution};
 
-/// A complete TFHE parameter set on a 64-bit torus.
+/// Where ciphertexts live between operations, which fixes the order of key switch and bootstrap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PbsOrder {
+    /// Ciphertexts live under the big key (`k·N`): key switch to `n`, then bootstrap back to `k·N`.
+    KeyswitchBootstrap,
+    /// Ciphertexts live under the small key (`n`): bootstrap to `k·N`, then key switch back to `n`.
+    BootstrapKeyswitch,
+}
+
+/// What the message space of a set is for, which fixes the decoding margin of a bootstrap input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Usage {
+    /// Integers modulo `2^b` with padding: a bootstrap input decodes correctly while `|e| < Δ/2`.
+    Integers,
+    /// Booleans encoded as `±1/8`, evaluated by sign bootstraps with decision boundaries at `0` and
+    /// `1/2`: gate inputs sit at odd multiples of `1/8`, so the margin is `1/8`.
+    BooleanGates,
+}
+
+/// A complete TFHE parameter set.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParameterSet {
     /// The name used by the CLI, benchmarks and file headers.
     pub name: &'static str,
+    /// `w`: the torus is `Z/2^w Z` (32 or 64).
+    pub torus_bits: u32,
+    /// Key-switch / bootstrap order.
+    pub order: PbsOrder,
+    /// What the message space is for.
+    pub usage: Usage,
+    /// `ν²`: the squared 2-norm of the largest linear combination of bootstrap outputs that the set
+    /// is specified to feed into one bootstrap (the failure probability is computed for it).
+    pub max_squared_norm: f64,
     /// Where the numbers come from.
     pub provenance: &'static str,
     /// The security level claimed, checked by the test suite; `None` for insecure test sets.
@@ -47,14 +75,45 @@ pub struct ParameterSet {
     pub padding_bits: u32,
 }
 
-/// The torus width of every set here.
-pub const TORUS_BITS: u32 = 64;
+/// The boolean gate set: TFHE-rs `boolean::DEFAULT_PARAMETERS` (32-bit torus, PBS → KS, Gaussian
+/// noise), kept with its exact published numbers for side-by-side comparison. Gates combine at
+/// most two inputs with coefficients ±2 (XOR), hence `ν² = 8`.
+pub const BOOLEAN_128: ParameterSet = ParameterSet {
+    name: "BOOLEAN_128",
+    torus_bits: 32,
+    order: PbsOrder::BootstrapKeyswitch,
+    usage: Usage::BooleanGates,
+    max_squared_norm: 8.0,
+    provenance:
+        "TFHE-rs boolean DEFAULT_PARAMETERS: n=805, k=3, N=512, sigma_lwe=5.8615896642671336e-6, \
+                 sigma_glwe=9.315272083503367e-10, PBS 2^10 l=2, KS 2^3 l=5, 32-bit torus",
+    claimed_security_bits: Some(128),
+    lwe_dimension: LweDimension(805),
+    glwe_dimension: GlweDimension(3),
+    polynomial_size: PolynomialSize(512),
+    lwe_noise: NoiseDistribution::Gaussian {
+        std_dev: 5.861_589_664_267_133_6e-6,
+    },
+    glwe_noise: NoiseDistribution::Gaussian {
+        std_dev: 9.315_272_083_503_367e-10,
+    },
+    pbs_base_log: DecompositionBaseLog(10),
+    pbs_level_count: DecompositionLevelCount(2),
+    ks_base_log: DecompositionBaseLog(3),
+    ks_level_count: DecompositionLevelCount(5),
+    message_bits: 3,
+    padding_bits: 0,
+};
 
 /// The 4-bit (2 message + 2 carry bits, one padding bit) set TFHE-rs uses for its shortint
 /// `PARAM_MESSAGE_2_CARRY_2` with TUniform noise and the KS → PBS order; kept with its exact
 /// published numbers to compare both libraries at identical parameters.
 pub const MSG2_CARRY2: ParameterSet = ParameterSet {
     name: "MSG2_CARRY2",
+    torus_bits: 64,
+    order: PbsOrder::KeyswitchBootstrap,
+    usage: Usage::Integers,
+    max_squared_norm: 1.0,
     provenance:
         "TFHE-rs shortint PARAM_MESSAGE_2_CARRY_2 (KS-PBS, TUniform), as fixed in DESIGN.md: \
                  n=918, k=1, N=2048, PBS 2^23 l=1, KS 2^4 l=4, TUniform 2^45 / 2^17",
@@ -76,6 +135,10 @@ pub const MSG2_CARRY2: ParameterSet = ParameterSet {
 /// that operations are correct, not so that anything is hidden: never use it for real data.
 pub const TOY: ParameterSet = ParameterSet {
     name: "TOY",
+    torus_bits: 64,
+    order: PbsOrder::KeyswitchBootstrap,
+    usage: Usage::Integers,
+    max_squared_norm: 1.0,
     provenance: "this project; insecure by design (n and N far below the 128-bit curve)",
     claimed_security_bits: None,
     lwe_dimension: LweDimension(64),
@@ -92,7 +155,7 @@ pub const TOY: ParameterSet = ParameterSet {
 };
 
 /// Every exported set.
-pub const ALL: &[&ParameterSet] = &[&MSG2_CARRY2, &TOY];
+pub const ALL: &[&ParameterSet] = &[&BOOLEAN_128, &MSG2_CARRY2, &TOY];
 
 /// Looks a set up by name.
 pub fn by_name(name: &str) -> Option<&'static ParameterSet> {
@@ -106,10 +169,16 @@ impl ParameterSet {
         LweDimension(self.glwe_dimension.0 * self.polynomial_size.0)
     }
 
-    /// The message encoding (`b` message bits, padding bits above).
+    /// The message encoding (`b` message bits, padding bits above). For boolean gate sets,
+    /// `b = 3` without padding: `true = +1/8 = Δ`, `false = −1/8 = 7Δ`.
     pub fn encoding(&self) -> Encoding {
-        Encoding::new::<u64>(self.message_bits, self.padding_bits)
-            .expect("exported parameter sets have valid encodings")
+        // Width only matters for validation; every exported set is checked by the tests.
+        let check = if self.torus_bits == 32 {
+            Encoding::new::<u32>(self.message_bits, self.padding_bits)
+        } else {
+            Encoding::new::<u64>(self.message_bits, self.padding_bits)
+        };
+        check.expect("exported parameter sets have valid encodings")
     }
 
     /// Whether the set is labelled insecure (no claimed security).
@@ -120,8 +189,8 @@ impl ParameterSet {
     /// The 128-bit curve check of the small LWE key and of the flattened GLWE key.
     pub fn security_margins(&self) -> [SecurityMargin; 2] {
         [
-            CURVE_128_BINARY.check(self.lwe_dimension, self.lwe_noise, TORUS_BITS),
-            CURVE_128_BINARY.check(self.big_lwe_dimension(), self.glwe_noise, TORUS_BITS),
+            CURVE_128_BINARY.check(self.lwe_dimension, self.lwe_noise, self.torus_bits),
+            CURVE_128_BINARY.check(self.big_lwe_dimension(), self.glwe_noise, self.torus_bits),
         ]
     }
 

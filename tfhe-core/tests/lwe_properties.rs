@@ -87,11 +87,14 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
-    /// Key switching preserves every message, on both torus widths, for random (β, ℓ).
+    /// Key switching preserves every message, on both torus widths, for random (β, ℓ) keeping
+    /// at least 16 bits (fewer bits make the rounding noise exceed Δ/2 at this dimension, as the
+    /// model predicts: the property is asserted where the model says decoding holds).
     #[test]
     fn keyswitch_preserves_messages(
-        seed in any::<u64>(), beta in 2u32..6, levels in 3usize..6, m in any::<u64>(),
+        seed in any::<u64>(), beta in 2u32..6, extra_levels in 0usize..3, m in any::<u64>(),
     ) {
+        let levels = 16usize.div_ceil(beta as usize) + extra_levels;
         let (sk_in, _) = setup::<u64>(256, seed);
         let (sk_out, mut rng) = setup::<u64>(100, seed ^ 1);
         let ksk = LweKeyswitchKey::generate(
@@ -109,6 +112,7 @@ proptest! {
             256, beta, levels,
             noise::fresh_variance(NoiseDistribution::TUniform { bound_log2: 36 }, 64), 64,
         );
+        prop_assert!(7.0 * variance.sqrt() < 1.0 / 32.0, "model leaves room for Δ/2");
         prop_assert!(within_bound::<u64>(enc.noise_of(sk_out.phase(&out)), variance));
     }
 

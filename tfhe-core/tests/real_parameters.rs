@@ -4,7 +4,9 @@
 
 use tfhe_core::lwe::{LweCiphertext, LweKeyswitchKey, LweSecretKey};
 use tfhe_core::noise;
-use tfhe_core::params::{MSG2_CARRY2, TORUS_BITS};
+use tfhe_core::params::MSG2_CARRY2;
+
+const TORUS_BITS: u32 = 64;
 use torus::{Csprng, EncryptionRng};
 
 #[test]

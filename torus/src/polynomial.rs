@@ -116,21 +116,54 @@ impl<T: Torus, C: ContainerMut<Element = T>> Polynomial<C> {
         input: &Polynomial<D>,
         k: usize,
     ) {
+        self.rotate_with(input, k, |rotated, _| rotated);
+    }
+
+    /// `self ← X^k · input − input` for `k ∈ [0, 2N)`: the difference a CMux of the blind
+    /// rotation multiplies, in one pass.
+    ///
+    /// # Panics
+    /// If the sizes differ or `k ≥ 2N`.
+    pub fn assign_monomial_product_minus_input<D: Container<Element = T>>(
+        &mut self,
+        input: &Polynomial<D>,
+        k: usize,
+    ) {
+        self.rotate_with(input, k, |rotated, original| rotated.wrapping_sub(original));
+    }
+
+    /// `self[j] ← combine((X^k · input)[j], input[j])`, as two contiguous loops: with
+    /// `s = k mod N`, coefficients `0..N−s` move up by `s` and the last `s` wrap to the bottom
+    /// with a sign flip; for `k ≥ N` every sign flips once more (`X^N = −1`).
+    fn rotate_with<D: Container<Element = T>>(
+        &mut self,
+        input: &Polynomial<D>,
+        k: usize,
+        combine: impl Fn(T, T) -> T,
+    ) {
         let n = input.size().0;
         assert_eq!(self.size().0, n);
         assert!(k < 2 * n, "monomial exponent {k} outside [0, 2N)");
-        // X^k = −X^(k−N) for k ≥ N.
         let (shift, negate_all) = if k >= n { (k - n, true) } else { (k, false) };
+        let input = input.coeffs();
         let out = self.coeffs_mut();
-        for (i, &a) in input.coeffs().iter().enumerate() {
-            let j = i + shift;
-            // Coefficients pushed past X^(N−1) wrap around with a sign flip.
-            let (j, negate) = if j < n {
-                (j, negate_all)
-            } else {
-                (j - n, !negate_all)
-            };
-            out[j] = if negate { a.wrapping_neg() } else { a };
+        let sign = |x: T, negate: bool| if negate { x.wrapping_neg() } else { x };
+        let (low_out, high_out) = out.split_at_mut(shift);
+        // out[shift..] = ±input[..n−shift]
+        for ((o, &a), &orig) in high_out
+            .iter_mut()
+            .zip(&input[..n - shift])
+            .zip(&input[shift..])
+        {
+            *o = combine(sign(a, negate_all), orig);
+        }
+        // out[..shift] = ∓input[n−shift..]
+        for ((o, &a), &orig) in low_out
+            .iter_mut()
+            .zip(&input[n - shift..])
+            .zip(&input[..shift])
+        {
+            *o = combine(sign(a, !negate_all), orig);
         }
     }
 

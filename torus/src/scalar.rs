@@ -13,7 +13,18 @@ use core::hash::Hash;
 ///
 /// All arithmetic wraps modulo `2^BITS`; none of these methods can panic.
 pub trait Torus:
-    Copy + Clone + Default + Debug + Eq + Ord + Hash + Send + Sync + zeroize::Zeroize + 'static
+    Copy
+    + Clone
+    + Default
+    + Debug
+    + Eq
+    + Ord
+    + Hash
+    + Send
+    + Sync
+    + zeroize::Zeroize
+    + bytemuck::Pod
+    + 'static
 {
     /// `w`: the torus is represented modulo `q = 2^w`.
     const BITS: u32;

@@ -125,6 +125,24 @@ proptest! {
     }
 
     #[test]
+    fn fused_rotation_minus_input_matches_oracle(log_n in 1u32..8, k in 0usize..256, seed in any::<u64>()) {
+        let n = 1usize << log_n;
+        let k = k % (2 * n);
+        let p = Polynomial::from_container(
+            (0..n as u64).map(|i| seed.wrapping_mul(i + 3)).collect::<Vec<_>>(),
+        );
+        // Oracle: X^k as a ring element times p by the schoolbook product, minus p.
+        let mut mono = Polynomial::<Vec<u64>>::zero(PolynomialSize(n));
+        if k < n { mono.coeffs_mut()[k] = 1 } else { mono.coeffs_mut()[k - n] = u64::MAX }
+        let mut expected = Polynomial::zero(PolynomialSize(n));
+        expected.assign_naive_negacyclic_product(&mono, &p);
+        expected.sub_assign(&p);
+        let mut got = Polynomial::zero(PolynomialSize(n));
+        got.assign_monomial_product_minus_input(&p, k);
+        prop_assert_eq!(got, expected);
+    }
+
+    #[test]
     fn naive_product_is_a_commutative_ring_product(
         log_n in 0u32..6, seed_a in any::<u32>(), seed_b in any::<u32>(), seed_c in any::<u32>()
     ) {

@@ -1,0 +1,46 @@
+//! One negacyclic FFT per polynomial size, built once and cached for the process.
+
+use super::twist::Twisties;
+use concrete_fft::unordered::{Method, Plan};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// A size-`N` negacyclic FFT: an unordered complex FFT of size `N/2` and its twisting factors.
+///
+/// The unordered FFT leaves its output in a permuted order, which is fine: Fourier-domain values
+/// are only multiplied pointwise and transformed back by the same plan. concrete-fft picks the
+/// fastest kernel (AVX2/FMA or AVX-512 when present, scalar otherwise) at run time.
+#[derive(Debug)]
+pub struct Fft {
+    pub(crate) polynomial_size: usize,
+    pub(crate) plan: Plan,
+    pub(crate) twisties: Twisties,
+}
+
+/// How long concrete-fft may time each candidate algorithm when a plan is first built.
+const PLAN_MEASURE: Duration = Duration::from_millis(5);
+
+impl Fft {
+    /// The cached FFT for polynomials of size `N` (a power of two, `N ≥ 4`), built on first use.
+    ///
+    /// # Panics
+    /// If `N` is not a power of two or is below 4.
+    pub fn new(polynomial_size: crate::dimensions::PolynomialSize) -> Arc<Fft> {
+        let n = polynomial_size.0;
+        assert!(n.is_power_of_two() && n >= 4, "FFT size {n} unsupported");
+        static CACHE: OnceLock<Mutex<HashMap<usize, Arc<Fft>>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+        // A poisoned lock only means another thread panicked while inserting; the map is intact.
+        let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(n)
+            .or_insert_with(|| {
+                Arc::new(Fft {
+                    polynomial_size: n,
+                    plan: Plan::new(n / 2, Method::Measure(PLAN_MEASURE)),
+                    twisties: Twisties::new(n),
+                })
+            })
+            .clone()
+    }
+}

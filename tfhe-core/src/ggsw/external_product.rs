@@ -1,0 +1,136 @@
+//! The external product `GGSW(M) ⊡ GLWE(μ) → GLWE(M·μ)` and the CMux built from it.
+//!
+//! Decompose every polynomial `C_i` of the GLWE input into digits `D_(i,j)` (`C̃_i = Σ_j D_(i,j)·
+//! q/B^j` is `C_i` rounded to `ℓ` levels), then
+//!
+//! ```text
+//! GGSW(M) ⊡ C = Σ_(i,j) D_(i,j) · row(i, j)
+//! φ(GGSW(M) ⊡ C) = M·φ(C̃) + Σ_(i,j) D_(i,j)·E_(i,j) = M·φ(C) − M·φ(ε) + Σ D·E
+//! ```
+//!
+//! where `ε = C − C̃` is the rounding error. For `M ∈ {0, 1}` (a key bit), per coefficient:
+//!
+//! ```text
+//! V_out = M·V_in + (k+1)·ℓ·N·(B²+2)/12 · V_ggsw + M·(1 + k·N/2)·Var(ε) + V_fft
+//! ```
+//!
+//! ([`crate::noise::external_product_variance`]). The products run in the Fourier domain: each
+//! digit polynomial is transformed forward once, multiplied into `k + 1` accumulators, and the
+//! accumulators are transformed back and added to the output: `(k+1)·ℓ` forward and `k+1`
+//! backward FFTs per external product.
+//!
+//! `CMux(b, C_0, C_1) = C_0 + GGSW(b) ⊡ (C_1 − C_0)` selects `C_b` for `b ∈ {0, 1}`.
+
+use super::fourier::FourierGgswCiphertext;
+use crate::fft::{c64, mul_add_assign, Fft};
+use crate::glwe::GlweCiphertext;
+use dyn_stack::{PodStack, ReborrowMut, SizeOverflow, StackReq};
+use torus::{Container, ContainerMut, Torus};
+
+const ALIGN: usize = 64;
+
+/// Scratch needed by [`add_external_product_assign`].
+pub fn external_product_scratch_requirement<T: Torus>(
+    glwe_size: usize,
+    level_count: usize,
+    fft: &Fft,
+) -> Result<StackReq, SizeOverflow> {
+    let n = fft.polynomial_size().0;
+    StackReq::try_all_of([
+        StackReq::try_new_aligned::<T>(level_count * n, ALIGN)?,
+        StackReq::try_new_aligned::<c64>(n / 2, ALIGN)?,
+        StackReq::try_new_aligned::<c64>(glwe_size * n / 2, ALIGN)?,
+        StackReq::try_any_of([
+            fft.forward_scratch_requirement()?,
+            fft.backward_scratch_requirement()?,
+        ])?,
+    ])
+}
+
+/// Scratch needed by [`cmux_assign`].
+pub fn cmux_scratch_requirement<T: Torus>(
+    glwe_size: usize,
+    level_count: usize,
+    fft: &Fft,
+) -> Result<StackReq, SizeOverflow> {
+    let n = fft.polynomial_size().0;
+    StackReq::try_all_of([
+        StackReq::try_new_aligned::<T>(glwe_size * n, ALIGN)?,
+        external_product_scratch_requirement::<T>(glwe_size, level_count, fft)?,
+    ])
+}
+
+/// `out ← out + ggsw ⊡ input`. Allocation-free: scratch from
+/// [`external_product_scratch_requirement`].
+///
+/// # Panics
+/// On dimension mismatch or insufficient scratch.
+pub fn add_external_product_assign<T, O, I>(
+    out: &mut GlweCiphertext<O>,
+    ggsw: &FourierGgswCiphertext<T>,
+    input: &GlweCiphertext<I>,
+    fft: &Fft,
+    stack: PodStack<'_>,
+) where
+    T: Torus,
+    O: ContainerMut<Element = T>,
+    I: Container<Element = T>,
+{
+    let n = ggsw.polynomial_size().0;
+    let glwe_size = ggsw.glwe_dimension().0 + 1;
+    assert_eq!(input.polynomial_size().0, n, "polynomial size");
+    assert_eq!(
+        input.glwe_dimension(),
+        ggsw.glwe_dimension(),
+        "GLWE dimension"
+    );
+    assert_eq!(out.as_slice().len(), input.as_slice().len(), "output size");
+    let decomposer = ggsw.decomposer();
+    let levels = decomposer.level_count().0;
+    let half = n / 2;
+
+    let (digits, stack) = stack.make_aligned_raw::<T>(levels * n, ALIGN);
+    let (fourier_digit, stack) = stack.make_aligned_raw::<c64>(half, ALIGN);
+    let (acc, mut stack) = stack.make_aligned_raw::<c64>(glwe_size * half, ALIGN);
+    acc.fill(c64::default());
+
+    for i in 0..glwe_size {
+        // Digits of every coefficient of C_i, level-major: digits[(j−1)·N + c].
+        for (c, &x) in input.polynomial(i).iter().enumerate() {
+            for (level, d) in decomposer.iter(x) {
+                digits[(level - 1) * n + c] = T::from_i64_wrapping(d);
+            }
+        }
+        for j in 1..=levels {
+            fft.forward_as_integer(fourier_digit, &digits[(j - 1) * n..j * n], stack.rb_mut());
+            let row = ggsw.row(i, j);
+            for (a, r) in acc.chunks_exact_mut(half).zip(row.chunks_exact(half)) {
+                mul_add_assign(a, fourier_digit, r);
+            }
+        }
+    }
+    for (c, a) in acc.chunks_exact_mut(half).enumerate() {
+        fft.add_backward_as_torus(out.polynomial_mut(c), a, stack.rb_mut());
+    }
+}
+
+/// `c0 ← CMux(ggsw, c0, c1) = c0 + ggsw ⊡ (c1 − c0)`: `c1` if the GGSW encrypts 1, `c0` if 0.
+/// Allocation-free: scratch from [`cmux_scratch_requirement`].
+pub fn cmux_assign<T, C0, C1>(
+    c0: &mut GlweCiphertext<C0>,
+    c1: &GlweCiphertext<C1>,
+    ggsw: &FourierGgswCiphertext<T>,
+    fft: &Fft,
+    stack: PodStack<'_>,
+) where
+    T: Torus,
+    C0: ContainerMut<Element = T>,
+    C1: Container<Element = T>,
+{
+    let len = c0.as_slice().len();
+    let (diff, stack) = stack.make_aligned_raw::<T>(len, ALIGN);
+    diff.copy_from_slice(c1.as_slice());
+    let mut diff = GlweCiphertext::from_container(diff, c0.polynomial_size()).expect("same shape");
+    diff.sub_assign(c0);
+    add_external_product_assign(c0, ggsw, &diff, fft, stack);
+}

@@ -1,0 +1,337 @@
+//! The two halves of a TFHE key set: [`SecretKeys`] (the client's; decrypts) and
+//! [`EvaluationKeys`] (the server's: bootstrapping and key-switching keys, no secret).
+//!
+//! `EvaluationKeys` holds no secret key and no way to reach one: it is built from public
+//! encryptions only, so code that owns only an `EvaluationKeys` cannot decrypt.
+
+use crate::bootstrap::{
+    programmable_bootstrap, programmable_bootstrap_scratch_requirement, FourierBootstrapKey,
+    LookupTable,
+};
+use crate::error::TfheError;
+use crate::fft::Fft;
+use crate::glwe::GlweSecretKey;
+use crate::lwe::{
+    LweCiphertext, LweCiphertextList, LweCiphertextOwned, LweKeyswitchKey, LweSecretKey,
+};
+use crate::params::{ParameterSet, PbsOrder};
+use dyn_stack::{GlobalPodBuffer, PodStack};
+use rayon::prelude::*;
+use std::sync::Arc;
+use torus::{Container, ContainerMut, Csprng, EncryptionRng, NoiseDistribution, Torus};
+
+/// The client's keys: the small LWE key, the GLWE key and its flattened (big) LWE form.
+#[derive(Clone, Debug)]
+pub struct SecretKeys<T: Torus> {
+    params: ParameterSet,
+    small: LweSecretKey<T>,
+    glwe: GlweSecretKey<T>,
+    big: LweSecretKey<T>,
+}
+
+fn check_width<T: Torus>(params: &ParameterSet) -> Result<(), TfheError> {
+    if params.torus_bits != T::BITS {
+        return Err(TfheError::UnsupportedDimension {
+            what: "torus width of the parameter set for this scalar type",
+            value: params.torus_bits as usize,
+        });
+    }
+    Ok(())
+}
+
+impl<T: Torus> SecretKeys<T> {
+    /// Fresh binary keys from `rng` (use [`Csprng::from_os_entropy`]).
+    pub fn generate(params: &ParameterSet, rng: &mut Csprng) -> Result<Self, TfheError> {
+        check_width::<T>(params)?;
+        let small = LweSecretKey::generate(params.lwe_dimension, rng);
+        let glwe = GlweSecretKey::generate(params.glwe_dimension, params.polynomial_size, rng);
+        let big = glwe.to_lwe_secret_key();
+        Ok(Self {
+            params: *params,
+            small,
+            glwe,
+            big,
+        })
+    }
+
+    /// The parameter set.
+    pub fn params(&self) -> &ParameterSet {
+        &self.params
+    }
+
+    /// The small LWE key (dimension `n`).
+    pub fn small_lwe_key(&self) -> &LweSecretKey<T> {
+        &self.small
+    }
+
+    /// The GLWE key.
+    pub fn glwe_key(&self) -> &GlweSecretKey<T> {
+        &self.glwe
+    }
+
+    /// The flattened GLWE key (dimension `k·N`).
+    pub fn big_lwe_key(&self) -> &LweSecretKey<T> {
+        &self.big
+    }
+
+    /// The key ciphertexts live under between operations (big for KS → PBS, small for PBS → KS).
+    pub fn ciphertext_key(&self) -> &LweSecretKey<T> {
+        match self.params.order {
+            PbsOrder::KeyswitchBootstrap => &self.big,
+            PbsOrder::BootstrapKeyswitch => &self.small,
+        }
+    }
+
+    /// The noise of fresh encryptions under [`Self::ciphertext_key`].
+    pub fn ciphertext_noise(&self) -> NoiseDistribution {
+        match self.params.order {
+            PbsOrder::KeyswitchBootstrap => self.params.glwe_noise,
+            PbsOrder::BootstrapKeyswitch => self.params.lwe_noise,
+        }
+    }
+
+    /// Encrypts an already encoded torus plaintext under the ciphertext key.
+    pub fn encrypt_plaintext(
+        &self,
+        plaintext: T,
+        rng: &mut EncryptionRng,
+    ) -> LweCiphertextOwned<T> {
+        self.ciphertext_key()
+            .encrypt(plaintext, self.ciphertext_noise(), rng)
+    }
+
+    /// Encrypts `m mod p` with the set's encoding.
+    pub fn encrypt(&self, m: u64, rng: &mut EncryptionRng) -> LweCiphertextOwned<T> {
+        self.encrypt_plaintext(self.params.encoding().encode(m), rng)
+    }
+
+    /// Decrypts and decodes with the set's encoding.
+    pub fn decrypt<C: Container<Element = T>>(&self, ct: &LweCiphertext<C>) -> u64 {
+        self.ciphertext_key().decrypt(ct, &self.params.encoding())
+    }
+
+    /// Generates the server's keys: the bootstrapping key (`n` GGSW ciphertexts of the small key's
+    /// bits) and the key-switching key (big → small), in parallel.
+    pub fn generate_evaluation_keys(
+        &self,
+        rng: &mut EncryptionRng,
+    ) -> Result<EvaluationKeys<T>, TfheError> {
+        let p = &self.params;
+        let bsk = FourierBootstrapKey::generate(
+            &self.small,
+            &self.glwe,
+            p.pbs_base_log,
+            p.pbs_level_count,
+            p.glwe_noise,
+            rng,
+        )?;
+        let ksk = LweKeyswitchKey::generate(
+            &self.big,
+            &self.small,
+            p.ks_base_log,
+            p.ks_level_count,
+            p.lwe_noise,
+            rng,
+        )?;
+        Ok(EvaluationKeys {
+            params: *p,
+            fft: Fft::new(p.polynomial_size),
+            bsk,
+            ksk,
+        })
+    }
+}
+
+/// The server's keys: everything needed to bootstrap and key switch, nothing that decrypts.
+#[derive(Debug)]
+pub struct EvaluationKeys<T: Torus> {
+    params: ParameterSet,
+    fft: Arc<Fft>,
+    bsk: FourierBootstrapKey<T>,
+    ksk: LweKeyswitchKey<Vec<T>>,
+}
+
+/// Reusable scratch for one thread's bootstraps: sized once by the `*_requirement` functions, so
+/// bootstrapping allocates nothing.
+pub struct BootstrapBuffers<T: Torus> {
+    memory: GlobalPodBuffer,
+    /// Between the key switch and the bootstrap (KS → PBS), dimension `n`.
+    small: LweCiphertextOwned<T>,
+    /// Between the bootstrap and the key switch (PBS → KS), dimension `k·N`.
+    big: LweCiphertextOwned<T>,
+}
+
+impl<T: Torus> EvaluationKeys<T> {
+    /// Assembles evaluation keys from parts (e.g. deserialized ones); checks that they agree.
+    pub fn from_parts(
+        params: &ParameterSet,
+        bsk: FourierBootstrapKey<T>,
+        ksk: LweKeyswitchKey<Vec<T>>,
+    ) -> Result<Self, TfheError> {
+        check_width::<T>(params)?;
+        let consistent = bsk.input_lwe_dimension() == params.lwe_dimension
+            && bsk.output_lwe_dimension() == params.big_lwe_dimension()
+            && ksk.input_dimension() == params.big_lwe_dimension()
+            && ksk.output_dimension() == params.lwe_dimension;
+        if !consistent {
+            return Err(TfheError::UnsupportedDimension {
+                what: "evaluation keys inconsistent with their parameter set",
+                value: 0,
+            });
+        }
+        Ok(Self {
+            params: *params,
+            fft: Fft::new(params.polynomial_size),
+            bsk,
+            ksk,
+        })
+    }
+
+    /// The parameter set.
+    pub fn params(&self) -> &ParameterSet {
+        &self.params
+    }
+
+    /// The bootstrapping key.
+    pub fn bootstrap_key(&self) -> &FourierBootstrapKey<T> {
+        &self.bsk
+    }
+
+    /// The key-switching key (big → small).
+    pub fn keyswitch_key(&self) -> &LweKeyswitchKey<Vec<T>> {
+        &self.ksk
+    }
+
+    /// The FFT for this set's polynomial size.
+    pub fn fft(&self) -> &Fft {
+        &self.fft
+    }
+
+    /// A padding-aware lookup table for `f` with the set's encoding on both sides.
+    pub fn lookup_table(&self, f: impl Fn(u64) -> u64) -> Result<LookupTable<T>, TfheError> {
+        let enc = self.params.encoding();
+        LookupTable::from_fn(self.params.polynomial_size, &enc, &enc, f)
+    }
+
+    /// Scratch for one thread.
+    pub fn buffers(&self) -> BootstrapBuffers<T> {
+        let req = programmable_bootstrap_scratch_requirement(&self.bsk, &self.fft)
+            .expect("scratch of a valid parameter set fits in memory");
+        BootstrapBuffers {
+            memory: GlobalPodBuffer::new(req),
+            small: LweCiphertext::zero(self.params.lwe_dimension),
+            big: LweCiphertext::zero(self.params.big_lwe_dimension()),
+        }
+    }
+
+    /// PBS alone: `out` (`k·N`) ← PBS(`input` (`n`), `lut`).
+    pub fn bootstrap_only<I, O>(
+        &self,
+        out: &mut LweCiphertext<O>,
+        input: &LweCiphertext<I>,
+        lut: &LookupTable<T>,
+        buffers: &mut BootstrapBuffers<T>,
+    ) where
+        I: Container<Element = T>,
+        O: ContainerMut<Element = T>,
+    {
+        programmable_bootstrap(
+            out,
+            input,
+            lut,
+            &self.bsk,
+            &self.fft,
+            PodStack::new(&mut buffers.memory),
+        );
+    }
+
+    /// KS → PBS: input and output under the big key (`k·N`).
+    pub fn keyswitch_bootstrap<I, O>(
+        &self,
+        out: &mut LweCiphertext<O>,
+        input: &LweCiphertext<I>,
+        lut: &LookupTable<T>,
+        buffers: &mut BootstrapBuffers<T>,
+    ) where
+        I: Container<Element = T>,
+        O: ContainerMut<Element = T>,
+    {
+        self.ksk.keyswitch(&mut buffers.small, input);
+        programmable_bootstrap(
+            out,
+            &buffers.small,
+            lut,
+            &self.bsk,
+            &self.fft,
+            PodStack::new(&mut buffers.memory),
+        );
+    }
+
+    /// PBS → KS: input and output under the small key (`n`).
+    pub fn bootstrap_keyswitch<I, O>(
+        &self,
+        out: &mut LweCiphertext<O>,
+        input: &LweCiphertext<I>,
+        lut: &LookupTable<T>,
+        buffers: &mut BootstrapBuffers<T>,
+    ) where
+        I: Container<Element = T>,
+        O: ContainerMut<Element = T>,
+    {
+        programmable_bootstrap(
+            &mut buffers.big,
+            input,
+            lut,
+            &self.bsk,
+            &self.fft,
+            PodStack::new(&mut buffers.memory),
+        );
+        self.ksk.keyswitch(out, &buffers.big);
+    }
+
+    /// A bootstrap in the set's order: input and output under the ciphertext key.
+    pub fn bootstrap_into<I, O>(
+        &self,
+        out: &mut LweCiphertext<O>,
+        input: &LweCiphertext<I>,
+        lut: &LookupTable<T>,
+        buffers: &mut BootstrapBuffers<T>,
+    ) where
+        I: Container<Element = T>,
+        O: ContainerMut<Element = T>,
+    {
+        match self.params.order {
+            PbsOrder::KeyswitchBootstrap => self.keyswitch_bootstrap(out, input, lut, buffers),
+            PbsOrder::BootstrapKeyswitch => self.bootstrap_keyswitch(out, input, lut, buffers),
+        }
+    }
+
+    /// A bootstrap in the set's order into a new ciphertext (allocates scratch: for one-off use).
+    pub fn bootstrap<I: Container<Element = T>>(
+        &self,
+        input: &LweCiphertext<I>,
+        lut: &LookupTable<T>,
+    ) -> LweCiphertextOwned<T> {
+        let mut out = LweCiphertext::zero(input.lwe_dimension());
+        self.bootstrap_into(&mut out, input, lut, &mut self.buffers());
+        out
+    }
+
+    /// Bootstraps every ciphertext of a batch in the set's order, in parallel: one scratch per
+    /// rayon worker, reused across the ciphertexts it takes.
+    pub fn par_bootstrap<I, O>(
+        &self,
+        outputs: &mut LweCiphertextList<O>,
+        inputs: &LweCiphertextList<I>,
+        lut: &LookupTable<T>,
+    ) where
+        I: Container<Element = T> + Sync,
+        O: ContainerMut<Element = T>,
+    {
+        assert_eq!(outputs.len(), inputs.len(), "batch sizes");
+        outputs.par_iter_mut().enumerate().for_each_init(
+            || self.buffers(),
+            |buffers, (i, mut out)| self.bootstrap_into(&mut out, &inputs.get(i), lut, buffers),
+        );
+    }
+}
