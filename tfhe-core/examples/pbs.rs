@@ -22,20 +22,7 @@ fn main() {
     };
     let report = noise::bootstrap_noise(p);
     println!(
-        "{} ({}): n={}, k={}, N={}, PBS 2^{}×{}, KS 2^{}×{}; p_fail per PBS = 2^{:.1}",
-        p.name,
-        if p.is_insecure() {
-            "INSECURE"
-        } else {
-            "128-bit"
-        },
-        p.lwe_dimension.0,
-        p.glwe_dimension.0,
-        p.polynomial_size.0,
-        p.pbs_base_log.0,
-        p.pbs_level_count.0,
-        p.ks_base_log.0,
-        p.ks_level_count.0,
+        "{p}; p_fail per PBS = 2^{:.1}",
         report.log2_failure_probability
     );
     let t = Instant::now();

@@ -235,14 +235,22 @@ impl<T: Torus> EvaluationKeys<T> {
         I: Container<Element = T>,
         O: ContainerMut<Element = T>,
     {
-        programmable_bootstrap(
-            out,
-            input,
-            lut,
-            &self.bsk,
-            &self.fft,
-            PodStack::new(&mut buffers.memory),
-        );
+        self.pbs(out, input, lut, &mut buffers.memory);
+    }
+
+    /// The PBS with this key on caller-provided scratch (split from the buffers so that an
+    /// intermediate ciphertext of the same buffers can be the input or the output).
+    fn pbs<I, O>(
+        &self,
+        out: &mut LweCiphertext<O>,
+        input: &LweCiphertext<I>,
+        lut: &LookupTable<T>,
+        memory: &mut GlobalPodBuffer,
+    ) where
+        I: Container<Element = T>,
+        O: ContainerMut<Element = T>,
+    {
+        programmable_bootstrap(out, input, lut, &self.bsk, &self.fft, PodStack::new(memory));
     }
 
     /// KS → PBS: input and output under the big key (`k·N`).
@@ -257,14 +265,7 @@ impl<T: Torus> EvaluationKeys<T> {
         O: ContainerMut<Element = T>,
     {
         self.ksk.keyswitch(&mut buffers.small, input);
-        programmable_bootstrap(
-            out,
-            &buffers.small,
-            lut,
-            &self.bsk,
-            &self.fft,
-            PodStack::new(&mut buffers.memory),
-        );
+        self.pbs(out, &buffers.small, lut, &mut buffers.memory);
     }
 
     /// PBS → KS: input and output under the small key (`n`).
@@ -278,14 +279,7 @@ impl<T: Torus> EvaluationKeys<T> {
         I: Container<Element = T>,
         O: ContainerMut<Element = T>,
     {
-        programmable_bootstrap(
-            &mut buffers.big,
-            input,
-            lut,
-            &self.bsk,
-            &self.fft,
-            PodStack::new(&mut buffers.memory),
-        );
+        self.pbs(&mut buffers.big, input, lut, &mut buffers.memory);
         self.ksk.keyswitch(out, &buffers.big);
     }
 

@@ -201,3 +201,25 @@ impl ParameterSet {
             .all(SecurityMargin::is_secure)
     }
 }
+
+impl core::fmt::Display for ParameterSet {
+    /// One line: name, security, dimensions, decompositions and message space.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{} ({}): {}-bit torus, n = {}, k = {}, N = {}, PBS 2^{}×{}, KS 2^{}×{}, {} message bits + {} padding",
+            self.name,
+            if self.is_insecure() { "INSECURE" } else { "128-bit" },
+            self.torus_bits,
+            self.lwe_dimension.0,
+            self.glwe_dimension.0,
+            self.polynomial_size.0,
+            self.pbs_base_log.0,
+            self.pbs_level_count.0,
+            self.ks_base_log.0,
+            self.ks_level_count.0,
+            self.message_bits,
+            self.padding_bits
+        )
+    }
+}

@@ -3,7 +3,9 @@
 //! encrypts, the server (holding evaluation keys only) key switches and bootstraps every
 //! message through a function, and the client decrypts.
 
+use super::output_error;
 use clap::Args;
+use std::io::Write;
 use std::time::{Duration, Instant};
 use tfhe_core::keys::{EvaluationKeys, SecretKeys};
 use tfhe_core::lwe::LweCiphertextList;
@@ -62,7 +64,7 @@ fn server_bootstrap(
 }
 
 /// Runs the demo, printing each step and its duration.
-pub fn run(args: &DemoArgs) -> Result<(), String> {
+pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), String> {
     let p: &ParameterSet = params::by_name(&args.params)
         .filter(|p| p.torus_bits == 64)
         .ok_or_else(|| {
@@ -79,23 +81,18 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
         return Err(format!("{} fails the 128-bit curve check", p.name));
     };
     let report = noise::bootstrap_noise(p);
-    println!(
+    writeln!(
+        out,
         "SHE demo — programmable bootstrapping at {} ({security})",
         p.name
-    );
-    println!(
-        "  n = {}, k = {}, N = {}, PBS 2^{}×{}, KS 2^{}×{}, {}-bit messages + {} padding bit; p_fail per PBS = 2^{:.1}",
-        p.lwe_dimension.0,
-        p.glwe_dimension.0,
-        p.polynomial_size.0,
-        p.pbs_base_log.0,
-        p.pbs_level_count.0,
-        p.ks_base_log.0,
-        p.ks_level_count.0,
-        p.message_bits,
-        p.padding_bits,
+    )
+    .map_err(output_error)?;
+    writeln!(
+        out,
+        "  {p}; p_fail per PBS = 2^{:.1}",
         report.log2_failure_probability
-    );
+    )
+    .map_err(output_error)?;
 
     // Client: keys from the OS-seeded CSPRNG.
     let t = Instant::now();
@@ -105,13 +102,13 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
     let server_keys = client
         .generate_evaluation_keys(&mut rng)
         .map_err(|e| e.to_string())?;
-    println!(
+    writeln!(out,
         "1. client keygen: {} (bootstrapping key {:.1} MiB, key-switching key {:.1} MiB, {} threads)",
         ms(t.elapsed()),
         server_keys.bootstrap_key().size_bytes() as f64 / f64::from(1 << 20),
         (server_keys.keyswitch_key().as_slice().len() * 8) as f64 / f64::from(1 << 20),
         rayon::current_num_threads()
-    );
+    ).map_err(output_error)?;
 
     let modulus = p.encoding().message_modulus();
     let t = Instant::now();
@@ -119,10 +116,12 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
     for (m, mut ct) in inputs.iter_mut().enumerate() {
         ct.copy_from(&client.encrypt(m as u64, &mut rng));
     }
-    println!(
+    writeln!(
+        out,
         "2. client encrypts every message 0..{modulus}: {}",
         ms(t.elapsed())
-    );
+    )
+    .map_err(output_error)?;
 
     // A non-linear function, the kind a network's activation needs: f(m) = m² + 1 mod p.
     let f = |m: u64| (m * m + 1) % modulus;
@@ -132,23 +131,28 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
         batch_time,
     } = server_bootstrap(&server_keys, &inputs, f)?;
     latencies.sort();
-    println!(
+    writeln!(out,
         "3. server KS + PBS of f(m) = m² + 1 mod {modulus}: median {} per ciphertext (one thread); batch of {} in {} on {} threads",
         ms(latencies[latencies.len() / 2]),
         inputs.len(),
         ms(batch_time),
         rayon::current_num_threads()
-    );
+    )
+    .map_err(output_error)?;
 
     let mut correct = 0;
     let mut line = String::new();
-    for (m, out) in outputs.iter().enumerate() {
-        let got = client.decrypt(&out);
+    for (m, result) in outputs.iter().enumerate() {
+        let got = client.decrypt(&result);
         correct += usize::from(got == f(m as u64));
         line.push_str(&format!(" {m}→{got}"));
     }
-    println!("4. client decrypts:{line}");
-    println!("   {correct}/{modulus} equal f(m) computed in the clear");
+    writeln!(out, "4. client decrypts:{line}").map_err(output_error)?;
+    writeln!(
+        out,
+        "   {correct}/{modulus} equal f(m) computed in the clear"
+    )
+    .map_err(output_error)?;
     if correct as u64 != modulus {
         return Err(format!(
             "{} of {modulus} results were wrong",

@@ -20,9 +20,23 @@ pub enum Command {
     Demo(demo::DemoArgs),
 }
 
-/// Runs the parsed command line; the error is one line for stderr.
-pub fn run(cli: Cli) -> Result<(), String> {
+/// What a command's output failing means: a closed pipe (`she demo | head`) is reported as
+/// [`BROKEN_PIPE`] so the binary can exit quietly; anything else is an error line.
+#[allow(clippy::needless_pass_by_value)] // shaped for `.map_err(output_error)`
+pub fn output_error(e: std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        BROKEN_PIPE.to_string()
+    } else {
+        format!("cannot write output: {e}")
+    }
+}
+
+/// The error text of a closed output pipe.
+pub const BROKEN_PIPE: &str = "output closed";
+
+/// Runs the parsed command line, writing to `out`; the error is one line for stderr.
+pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), String> {
     match cli.command {
-        Command::Demo(args) => demo::run(&args),
+        Command::Demo(args) => demo::run(&args, out),
     }
 }

@@ -1,0 +1,63 @@
+//! The `she` binary as a user runs it: exit codes, one-line errors, no panics.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+fn she() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_she"))
+}
+
+#[test]
+fn demo_on_the_toy_set_succeeds_and_says_it_is_insecure() {
+    let out = she().args(["demo", "--params", "TOY"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("INSECURE"));
+    assert!(
+        text.contains("4/4 equal f(m) computed in the clear"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_parameter_set_is_a_one_line_user_error() {
+    let out = she().args(["demo", "--params", "NOPE"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("NOPE"));
+}
+
+#[test]
+fn bad_arguments_do_not_panic() {
+    let out = she().args(["demo", "--no-such-flag"]).output().unwrap();
+    assert_ne!(out.status.code(), Some(101));
+    assert!(!out.status.success());
+}
+
+#[test]
+fn closed_output_pipe_exits_quietly() {
+    let mut child = she()
+        .args(["demo", "--params", "TOY"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then close our end of the pipe.
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "exit {status:?}, stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
