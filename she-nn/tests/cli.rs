@@ -61,3 +61,30 @@ fn closed_output_pipe_exits_quietly() {
     assert!(status.success(), "exit {status:?}, stderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn bench_json_follows_the_contract() {
+    // The FFT lines are the quickest part of the suite; the contract is the same for every line.
+    let out = she()
+        .args(["bench", "--filter", "fft_fwd", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let line = lines[0];
+    assert!(line.starts_with("{\"primitive\":\"fft_fwd_2048\",\"params\":\"MSG2_CARRY2\",\"threads\":1,\"median_ms\":"), "{line}");
+    assert!(line.ends_with(",\"samples\":200}"), "{line}");
+    let median: f64 = line
+        .split("\"median_ms\":")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|v| v.parse().ok())
+        .expect("median_ms is a number");
+    assert!(median > 0.0);
+}

@@ -1,5 +1,6 @@
 //! The `she` command line: argument parsing and dispatch. Each subcommand lives in its own file.
 
+pub mod bench;
 pub mod demo;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the end-to-end demonstration of what is implemented so far, with timings.
     Demo(demo::DemoArgs),
+    /// Quick medians of the core primitives (about a minute), for side-by-side comparisons.
+    Bench(bench::BenchArgs),
 }
 
 /// What a command's output failing means: a closed pipe (`she demo | head`) is reported as
@@ -38,5 +41,6 @@ pub const BROKEN_PIPE: &str = "output closed";
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), String> {
     match cli.command {
         Command::Demo(args) => demo::run(&args, out),
+        Command::Bench(args) => bench::run(&args, out),
     }
 }
