@@ -121,12 +121,12 @@ impl<T: Torus> SecretKeys<T> {
     }
 }
 
-impl<T: Torus> EvaluationKeys<T> {
-    /// The sign table `±1/8`.
-    pub fn gate_lookup_table(&self) -> LookupTable<T> {
-        LookupTable::sign(self.params().polynomial_size, eighths(1))
-    }
+/// The sign table `±1/8` for polynomials of size `N` (built once per key set).
+pub(crate) fn sign_table<T: Torus>(size: crate::dimensions::PolynomialSize) -> LookupTable<T> {
+    LookupTable::sign(size, eighths(1))
+}
 
+impl<T: Torus> EvaluationKeys<T> {
     fn linear<A: Container<Element = T>, B: Container<Element = T>>(
         mu: i64,
         alpha: i64,
@@ -151,7 +151,7 @@ impl<T: Torus> EvaluationKeys<T> {
         let (mu, alpha, beta) = gate.linear_form();
         let c = Self::linear(mu, alpha, a, beta, b);
         let mut out = LweCiphertext::zero(a.lwe_dimension());
-        self.bootstrap_into(&mut out, &c, &self.gate_lookup_table(), buffers);
+        self.bootstrap_into(&mut out, &c, self.gate_lookup_table(), buffers);
         out
     }
 
@@ -184,9 +184,9 @@ impl<T: Torus> EvaluationKeys<T> {
                 let big = p.big_lwe_dimension();
                 let mut sum = LweCiphertext::trivial(big, eighths(1));
                 let mut half = LweCiphertext::zero(big);
-                self.bootstrap_only(&mut half, &and_ab, &lut, buffers);
+                self.bootstrap_only(&mut half, &and_ab, lut, buffers);
                 sum.add_assign(&half);
-                self.bootstrap_only(&mut half, &and_not_a_c, &lut, buffers);
+                self.bootstrap_only(&mut half, &and_not_a_c, lut, buffers);
                 sum.add_assign(&half);
                 let mut out = LweCiphertext::zero(p.lwe_dimension);
                 self.keyswitch_key().keyswitch(&mut out, &sum);
@@ -195,9 +195,9 @@ impl<T: Torus> EvaluationKeys<T> {
             PbsOrder::KeyswitchBootstrap => {
                 let mut sum = LweCiphertext::trivial(a.lwe_dimension(), eighths(1));
                 let mut half = LweCiphertext::zero(a.lwe_dimension());
-                self.keyswitch_bootstrap(&mut half, &and_ab, &lut, buffers);
+                self.keyswitch_bootstrap(&mut half, &and_ab, lut, buffers);
                 sum.add_assign(&half);
-                self.keyswitch_bootstrap(&mut half, &and_not_a_c, &lut, buffers);
+                self.keyswitch_bootstrap(&mut half, &and_not_a_c, lut, buffers);
                 sum.add_assign(&half);
                 sum
             }

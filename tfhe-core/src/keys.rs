@@ -133,12 +133,7 @@ impl<T: Torus> SecretKeys<T> {
             p.lwe_noise,
             rng,
         )?;
-        Ok(EvaluationKeys {
-            params: *p,
-            fft: Fft::new(p.polynomial_size),
-            bsk,
-            ksk,
-        })
+        EvaluationKeys::from_parts(p, bsk, ksk)
     }
 }
 
@@ -149,6 +144,8 @@ pub struct EvaluationKeys<T: Torus> {
     fft: Arc<Fft>,
     bsk: FourierBootstrapKey<T>,
     ksk: LweKeyswitchKey<Vec<T>>,
+    /// The sign table `±1/8` of gate bootstrapping, built once.
+    gate_lut: LookupTable<T>,
 }
 
 /// Reusable scratch for one thread's bootstraps: sized once by the `*_requirement` functions, so
@@ -184,6 +181,7 @@ impl<T: Torus> EvaluationKeys<T> {
             fft: Fft::new(params.polynomial_size),
             bsk,
             ksk,
+            gate_lut: crate::gates::sign_table(params.polynomial_size),
         })
     }
 
@@ -200,6 +198,11 @@ impl<T: Torus> EvaluationKeys<T> {
     /// The key-switching key (big → small).
     pub fn keyswitch_key(&self) -> &LweKeyswitchKey<Vec<T>> {
         &self.ksk
+    }
+
+    /// The sign table of gate bootstrapping (`+1/8` on `[0, 1/2)`, `−1/8` on `[1/2, 1)`).
+    pub fn gate_lookup_table(&self) -> &LookupTable<T> {
+        &self.gate_lut
     }
 
     /// The FFT for this set's polynomial size.
