@@ -23,6 +23,20 @@ pub enum TfheError {
         /// The value.
         value: usize,
     },
+    /// A parameter set used with a scalar type of another width.
+    #[error("parameter set is for a {expected}-bit torus, the scalar type has {found} bits")]
+    TorusWidthMismatch {
+        /// The set's torus width.
+        expected: u32,
+        /// The scalar type's width.
+        found: u32,
+    },
+    /// Evaluation-key parts whose dimensions do not match their parameter set.
+    #[error("evaluation keys: {0}")]
+    InconsistentKeys(&'static str),
+    /// A lookup table that cannot be built for this encoding and polynomial size.
+    #[error("lookup table: {0}")]
+    LookupTable(&'static str),
     /// A secret key coefficient is not a bit.
     #[error("secret key coefficient {index} is not 0 or 1")]
     NonBinarySecretKey {

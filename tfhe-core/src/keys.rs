@@ -31,9 +31,9 @@ pub struct SecretKeys<T: Torus> {
 
 fn check_width<T: Torus>(params: &ParameterSet) -> Result<(), TfheError> {
     if params.torus_bits != T::BITS {
-        return Err(TfheError::UnsupportedDimension {
-            what: "torus width of the parameter set for this scalar type",
-            value: params.torus_bits as usize,
+        return Err(TfheError::TorusWidthMismatch {
+            expected: params.torus_bits,
+            found: T::BITS,
         });
     }
     Ok(())
@@ -171,10 +171,9 @@ impl<T: Torus> EvaluationKeys<T> {
             && ksk.input_dimension() == params.big_lwe_dimension()
             && ksk.output_dimension() == params.lwe_dimension;
         if !consistent {
-            return Err(TfheError::UnsupportedDimension {
-                what: "evaluation keys inconsistent with their parameter set",
-                value: 0,
-            });
+            return Err(TfheError::InconsistentKeys(
+                "bootstrapping or key-switching key dimensions differ from the parameter set",
+            ));
         }
         Ok(Self {
             params: *params,

@@ -35,10 +35,9 @@ impl<T: Torus> LookupTable<T> {
         f: impl Fn(u64) -> T,
     ) -> Result<Self, TfheError> {
         if input.padding_bits() == 0 {
-            return Err(TfheError::UnsupportedDimension {
-                what: "padding bits of a padding-aware lookup table",
-                value: 0,
-            });
+            return Err(TfheError::LookupTable(
+                "a padding-aware table needs at least one padding bit (use negacyclic_from_fn)",
+            ));
         }
         let p = input.message_modulus();
         Self::boxed(size, input, |m| f(m % p))
@@ -80,10 +79,9 @@ impl<T: Torus> LookupTable<T> {
         let n = size.0;
         let total_bits = input.message_bits() + input.padding_bits();
         if !n.is_power_of_two() || total_bits > size.log2() + 1 {
-            return Err(TfheError::UnsupportedDimension {
-                what: "lookup table: 2^(message + padding bits) must divide 2N",
-                value: 1 << total_bits.min(63),
-            });
+            return Err(TfheError::LookupTable(
+                "2^(message + padding bits) must divide 2N",
+            ));
         }
         let box_size = (2 * n) >> total_bits;
         let unrotated: Vec<T> = (0..n).map(|j| f((j / box_size) as u64)).collect();
