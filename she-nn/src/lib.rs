@@ -7,3 +7,6 @@
 //! models, the plaintext reference engine and the encrypted engines follow.
 
 pub mod cli;
+pub mod header;
+pub mod model;
+pub mod quantize;

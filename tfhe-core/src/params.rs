@@ -131,6 +131,16 @@ pub const MSG2_CARRY2: ParameterSet = ParameterSet {
     padding_bits: 1,
 };
 
+/// The set the encrypted MNIST networks run on: [`MSG2_CARRY2`]'s lattice dimensions, noise and
+/// decompositions (so its security and noise analysis carry over unchanged), used by the exact
+/// wide-integer operations of `she-nn` with windows of 4 data bits under one padding bit.
+pub const SHE_MNIST: ParameterSet = ParameterSet {
+    name: "SHE_MNIST",
+    provenance: "this project: MSG2_CARRY2's numbers (TFHE-rs PARAM_MESSAGE_2_CARRY_2, KS-PBS, \
+                 TUniform) under the network's own name",
+    ..MSG2_CARRY2
+};
+
 /// **INSECURE.** Tiny dimensions for fast tests and demos of file handling. Its noise is chosen so
 /// that operations are correct, not so that anything is hidden: never use it for real data.
 pub const TOY: ParameterSet = ParameterSet {
@@ -155,7 +165,7 @@ pub const TOY: ParameterSet = ParameterSet {
 };
 
 /// Every exported set.
-pub const ALL: &[&ParameterSet] = &[&BOOLEAN_128, &MSG2_CARRY2, &TOY];
+pub const ALL: &[&ParameterSet] = &[&BOOLEAN_128, &MSG2_CARRY2, &SHE_MNIST, &TOY];
 
 /// Looks a set up by name.
 pub fn by_name(name: &str) -> Option<&'static ParameterSet> {
