@@ -37,6 +37,9 @@ pub enum TfheError {
     /// A lookup table that cannot be built for this encoding and polynomial size.
     #[error("lookup table: {0}")]
     LookupTable(&'static str),
+    /// An operation on wide integers outside what the encoding supports.
+    #[error("wide integer: {0}")]
+    WideInteger(&'static str),
     /// A secret key coefficient is not a bit.
     #[error("secret key coefficient {index} is not 0 or 1")]
     NonBinarySecretKey {

@@ -54,6 +54,40 @@ impl<T: Torus> SecretKeys<T> {
         })
     }
 
+    /// Assembles keys from their parts (e.g. deserialized ones): the small LWE key must have
+    /// dimension `n` and the GLWE key dimension `k` and polynomial size `N` of `params`; the big
+    /// key is derived from the GLWE key.
+    pub fn from_parts(
+        params: &ParameterSet,
+        small: LweSecretKey<T>,
+        glwe: GlweSecretKey<T>,
+    ) -> Result<Self, TfheError> {
+        check_width::<T>(params)?;
+        if small.dimension() != params.lwe_dimension {
+            return Err(TfheError::LengthMismatch {
+                what: "small LWE secret key",
+                expected: params.lwe_dimension.0,
+                found: small.dimension().0,
+            });
+        }
+        if glwe.glwe_dimension() != params.glwe_dimension
+            || glwe.polynomial_size() != params.polynomial_size
+        {
+            return Err(TfheError::LengthMismatch {
+                what: "GLWE secret key (k·N coefficients)",
+                expected: params.big_lwe_dimension().0,
+                found: glwe.lwe_dimension().0,
+            });
+        }
+        let big = glwe.to_lwe_secret_key();
+        Ok(Self {
+            params: *params,
+            small,
+            glwe,
+            big,
+        })
+    }
+
     /// The parameter set.
     pub fn params(&self) -> &ParameterSet {
         &self.params

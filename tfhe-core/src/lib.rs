@@ -14,8 +14,10 @@
 //! | [`keys`] | the client's [`keys::SecretKeys`] and the server's [`keys::EvaluationKeys`] |
 //! | [`gates`] | gate bootstrapping: the ten two-input gates, NOT and MUX |
 //! | [`noise`] | closed-form variance of every operation, failure probabilities |
+//! | [`wide`] | exact floor division and clamping of integers wider than one bootstrap's message space |
 //! | [`security`] | the 128-bit secure-noise curve for binary keys |
 //! | [`params`] | named parameter sets with their provenance |
+//! | [`serialization`] | byte layouts of keys and ciphertexts (documented, checked on reading) |
 //! | [`dimensions`] | dimension newtypes |
 //! | [`error`] | typed errors |
 //!
@@ -51,5 +53,7 @@ pub mod lwe;
 pub mod noise;
 pub mod params;
 pub mod security;
+pub mod serialization;
+pub mod wide;
 
 pub use error::TfheError;

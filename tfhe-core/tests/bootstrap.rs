@@ -110,7 +110,9 @@ fn negacyclic_and_sign_tables_without_padding() {
 
 #[test]
 fn lookup_tables_reject_impossible_precisions() {
-    let too_fine = Encoding::new::<u64>(9, 1).unwrap(); // 2^10 boxes > 2N = 512
+    // 2^(b + 1) boxes > 2N.
+    let bits = TOY.polynomial_size.log2() + 1;
+    let too_fine = Encoding::new::<u64>(bits, 1).unwrap();
     assert!(LookupTable::<u64>::from_fn(TOY.polynomial_size, &too_fine, &too_fine, |m| m).is_err());
     let no_padding = Encoding::new::<u64>(2, 0).unwrap();
     assert!(

@@ -63,6 +63,36 @@ impl<T: Torus> FourierBootstrapKey<T> {
         })
     }
 
+    /// Assembles a key from its `n` Fourier GGSW ciphertexts (e.g. deserialized ones). They must
+    /// all share one GLWE dimension, polynomial size and decomposition, and `n ≥ 1`.
+    pub fn from_ggsws(ggsws: Vec<FourierGgswCiphertext<T>>) -> Result<Self, TfheError> {
+        let first = ggsws.first().ok_or(TfheError::UnsupportedDimension {
+            what: "bootstrapping key LWE dimension",
+            value: 0,
+        })?;
+        let (glwe_dimension, polynomial_size, decomposer) = (
+            first.glwe_dimension(),
+            first.polynomial_size(),
+            first.decomposer(),
+        );
+        let consistent = ggsws.iter().all(|g| {
+            g.glwe_dimension() == glwe_dimension
+                && g.polynomial_size() == polynomial_size
+                && g.decomposer() == decomposer
+        });
+        if !consistent {
+            return Err(TfheError::InconsistentKeys(
+                "bootstrapping-key GGSW ciphertexts of different shapes or decompositions",
+            ));
+        }
+        Ok(Self {
+            ggsws,
+            glwe_dimension,
+            polynomial_size,
+            decomposer,
+        })
+    }
+
     /// `n`: the dimension of the LWE ciphertexts this key bootstraps.
     pub fn input_lwe_dimension(&self) -> LweDimension {
         LweDimension(self.ggsws.len())

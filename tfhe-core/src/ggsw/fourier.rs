@@ -4,6 +4,7 @@
 
 use super::ciphertext::GgswCiphertext;
 use crate::dimensions::{GlweDimension, PolynomialSize};
+use crate::error::TfheError;
 use crate::fft::{c64, Fft};
 use dyn_stack::{GlobalPodBuffer, PodStack, ReborrowMut};
 use torus::{Container, SignedDecomposer, Torus};
@@ -36,6 +37,65 @@ impl<T: Torus> FourierGgswCiphertext<T> {
             polynomial_size: ggsw.polynomial_size(),
             decomposer: ggsw.decomposer(),
         }
+    }
+
+    /// Wraps Fourier values laid out as [`Self::from_standard`] leaves them: `(k + 1)·ℓ` rows of
+    /// `k + 1` polynomials, each `N/2` values in the order of [`Fft`]'s plan for `N` (so only
+    /// values produced by this process's plan, or reordered for it as
+    /// [`crate::serialization`] does, are meaningful).
+    ///
+    /// Checks the length (`(k + 1)²·ℓ·N/2`) and that `N` is a power of two `≥ 4` and `k ≥ 1`; the
+    /// values themselves are taken as given (non-finite ones give meaningless results, never a
+    /// panic; [`crate::serialization`] rejects them when reading).
+    pub fn from_fourier_data(
+        data: Vec<c64>,
+        glwe_dimension: GlweDimension,
+        polynomial_size: PolynomialSize,
+        decomposer: SignedDecomposer<T>,
+    ) -> Result<Self, TfheError> {
+        if !polynomial_size.0.is_power_of_two() || polynomial_size.0 < 4 {
+            return Err(TfheError::UnsupportedDimension {
+                what: "GGSW polynomial size",
+                value: polynomial_size.0,
+            });
+        }
+        if glwe_dimension.0 == 0 {
+            return Err(TfheError::UnsupportedDimension {
+                what: "GGSW GLWE dimension",
+                value: 0,
+            });
+        }
+        let expected = Self::fourier_len(glwe_dimension, polynomial_size, decomposer)?;
+        if data.len() != expected {
+            return Err(TfheError::LengthMismatch {
+                what: "Fourier GGSW ciphertext",
+                expected,
+                found: data.len(),
+            });
+        }
+        Ok(Self {
+            data,
+            glwe_dimension,
+            polynomial_size,
+            decomposer,
+        })
+    }
+
+    /// `(k + 1)²·ℓ·N/2`: the number of Fourier values of one GGSW ciphertext, or an error if it
+    /// does not fit in `usize`.
+    pub fn fourier_len(
+        glwe_dimension: GlweDimension,
+        polynomial_size: PolynomialSize,
+        decomposer: SignedDecomposer<T>,
+    ) -> Result<usize, TfheError> {
+        let k1 = glwe_dimension.0.checked_add(1);
+        k1.and_then(|k1| k1.checked_mul(k1))
+            .and_then(|rows| rows.checked_mul(decomposer.level_count().0))
+            .and_then(|rows| rows.checked_mul(polynomial_size.0 / 2))
+            .ok_or(TfheError::UnsupportedDimension {
+                what: "Fourier GGSW ciphertext size",
+                value: usize::MAX,
+            })
     }
 
     /// `k`.

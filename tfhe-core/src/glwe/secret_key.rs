@@ -12,6 +12,7 @@
 
 use super::ciphertext::GlweCiphertext;
 use crate::dimensions::{GlweDimension, LweDimension, PolynomialSize};
+use crate::error::TfheError;
 use crate::fft::add_exact_product_with_binary;
 use crate::lwe::LweSecretKey;
 use torus::{Container, ContainerMut, Csprng, EncryptionRng, NoiseDistribution, Torus};
@@ -45,6 +46,41 @@ impl<T: Torus> GlweSecretKey<T> {
             bits,
             polynomial_size: n,
         }
+    }
+
+    /// A key from explicit bits: the `k·N` coefficients of `S_0, …, S_(k−1)`, polynomial after
+    /// polynomial (the order of [`Self::bits`]). Every coefficient must be 0 or 1, `N` must be
+    /// non-zero and the length a non-zero multiple of `N`. On error the rejected bits are zeroized.
+    pub fn from_bits(bits: Vec<T>, polynomial_size: PolynomialSize) -> Result<Self, TfheError> {
+        let mut bits = bits;
+        if polynomial_size.0 == 0 {
+            bits.zeroize();
+            return Err(TfheError::UnsupportedDimension {
+                what: "GLWE secret key polynomial size",
+                value: 0,
+            });
+        }
+        if bits.is_empty() || !bits.len().is_multiple_of(polynomial_size.0) {
+            let found = bits.len();
+            bits.zeroize();
+            return Err(TfheError::UnsupportedDimension {
+                what: "GLWE secret key length (must be a non-zero multiple of N)",
+                value: found,
+            });
+        }
+        if let Some(index) = bits.iter().position(|&b| b != T::ZERO && b != T::ONE) {
+            bits.zeroize();
+            return Err(TfheError::NonBinarySecretKey { index });
+        }
+        Ok(Self {
+            bits,
+            polynomial_size,
+        })
+    }
+
+    /// All `k·N` key bits, polynomial after polynomial (the flattened LWE key's order).
+    pub fn bits(&self) -> &[T] {
+        &self.bits
     }
 
     /// `k`.

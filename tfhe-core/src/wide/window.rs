@@ -1,0 +1,67 @@
+//! The window bootstrap: read `b` consecutive bits of a wide plaintext with one bootstrap.
+//!
+//! For a plaintext `z·2^δ`, multiplying the ciphertext by `2^t` with `t = 64 − b − δ` moves bit
+//! `δ + b − 1` to the top of the torus and discards (wraps) every bit above it, so the phase
+//! becomes `(z mod 2^b)·2^(64−b) + 2^t·e`. The window has `2^b` slots of `2^(−b)`; a value is read
+//! correctly while its total error stays below half a slot, `2^(−b−1)`: the noise `2^t·e` (grown
+//! by the scaling), plus the key switch and the modulus switch, which happen after the scaling
+//! and are not multiplied.
+
+use super::{FailureLedger, WideBuffers, WideCiphertext, WideEvaluator};
+use crate::bootstrap::LookupTable;
+use crate::error::TfheError;
+use crate::lwe::{LweCiphertext, LweCiphertextOwned};
+
+/// Half a slot of a `b`-bit window, `2^(−b−1)`: the decision margin of its bootstraps.
+pub(super) fn margin(window_bits: u32) -> f64 {
+    2f64.powi(-(window_bits as i32) - 1)
+}
+
+impl WideEvaluator<'_> {
+    /// `small ← KS(2^t·z + offset)` with `t = 64 − b − δ` (the scaled window stays in
+    /// `buffers.scaled` for [`Self::keyswitch_window`]); returns the variance the bootstrap will
+    /// read (`4^t·Var(z) + V_KS + V_MS`).
+    pub(super) fn prepare_window(
+        &self,
+        z: &WideCiphertext,
+        window_bits: u32,
+        offset: u64,
+        buffers: &mut WideBuffers,
+    ) -> Result<f64, TfheError> {
+        let t = 64i64 - i64::from(window_bits) - i64::from(z.scale_log2);
+        if t < 0 || window_bits == 0 {
+            return Err(TfheError::WideInteger(
+                "the window reaches above the top of the torus",
+            ));
+        }
+        buffers.scaled.copy_from(&z.ciphertext);
+        buffers.scaled.mul_power_of_two_assign(t as u32, false);
+        buffers.scaled.add_plaintext_assign(offset);
+        self.keyswitch_window(buffers);
+        Ok(z.variance * 4f64.powi(t as i32) + self.input_variance)
+    }
+
+    /// `small ← KS(scaled)`, after the caller changed `buffers.scaled`.
+    pub(super) fn keyswitch_window(&self, buffers: &mut WideBuffers) {
+        self.keys
+            .keyswitch_key()
+            .keyswitch(&mut buffers.small, &buffers.scaled);
+    }
+
+    /// `PBS(small, lut)` into a new ciphertext under the big key; records its failure
+    /// probability for a `b`-bit window read with input variance `variance`.
+    pub(super) fn bootstrap_window(
+        &self,
+        lut: &LookupTable<u64>,
+        variance: f64,
+        window_bits: u32,
+        buffers: &mut WideBuffers,
+        ledger: &mut FailureLedger,
+    ) -> LweCiphertextOwned<u64> {
+        let mut out = LweCiphertext::zero(self.keys.params().big_lwe_dimension());
+        self.keys
+            .bootstrap_only(&mut out, &buffers.small, lut, &mut buffers.pbs);
+        ledger.record(variance, margin(window_bits));
+        out
+    }
+}
