@@ -98,7 +98,7 @@ pub enum HeaderError {
     #[error("unknown object kind {0}")]
     UnknownKind(u16),
     /// Another kind than expected.
-    #[error("expected a {expected}, found a {found}")]
+    #[error("wrong object kind: expected {expected}, found {found}")]
     WrongKind {
         /// Expected kind.
         expected: &'static str,

@@ -6,7 +6,17 @@
 //! At this stage the crate holds the `she` command-line interface ([`cli`]); the quantized
 //! models, the plaintext reference engine and the encrypted engines follow.
 
+pub mod bounds;
+pub mod ciphertexts;
 pub mod cli;
+pub mod client;
+pub mod data;
 pub mod header;
 pub mod model;
+pub mod pbs;
+pub mod persist;
 pub mod quantize;
+pub mod reference;
+pub mod server;
+#[cfg(feature = "train")]
+pub mod train;

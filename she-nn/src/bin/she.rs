@@ -4,7 +4,20 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = she_nn::cli::Cli::parse();
+    let cli = match she_nn::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // `--help` and `--version` are not errors; bad arguments are a user error: exit 1
+            // (DESIGN.md), with clap's explanation on stderr.
+            let code = if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match she_nn::cli::run(cli, &mut out) {

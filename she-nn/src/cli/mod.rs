@@ -1,7 +1,13 @@
 //! The `she` command line: argument parsing and dispatch. Each subcommand lives in its own file.
 
 pub mod bench;
+pub mod decrypt;
 pub mod demo;
+pub mod encrypt;
+pub mod eval;
+pub mod infer;
+pub mod keygen;
+pub mod progress;
 
 use clap::{Parser, Subcommand};
 
@@ -17,10 +23,20 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the end-to-end demonstration of what is implemented so far, with timings.
+    /// End to end on shipped MNIST test digits: keygen, encrypt, infer, decrypt, with timings.
     Demo(demo::DemoArgs),
+    /// The server's step: evaluate a model on an encrypted image.
+    Infer(infer::InferArgs),
+    /// Accuracy: plaintext-quantized over a test set, encrypted on a random sample.
+    Eval(eval::EvalArgs),
     /// Quick medians of the core primitives (about a minute), for side-by-side comparisons.
     Bench(bench::BenchArgs),
+    /// Generate a client key (secret) and its server key: DIR/client.key and DIR/server.key.
+    Keygen(keygen::KeygenArgs),
+    /// Encrypt one image (PNG, or one entry of an IDX file) with a client key.
+    Encrypt(encrypt::EncryptArgs),
+    /// Decrypt an encrypted result with the client key: prints "class: C" and the logits.
+    Decrypt(decrypt::DecryptArgs),
 }
 
 /// What a command's output failing means: a closed pipe (`she demo | head`) is reported as
@@ -41,6 +57,11 @@ pub const BROKEN_PIPE: &str = "output closed";
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), String> {
     match cli.command {
         Command::Demo(args) => demo::run(&args, out),
+        Command::Infer(args) => infer::run(&args, out),
+        Command::Eval(args) => eval::run(&args, out),
         Command::Bench(args) => bench::run(&args, out),
+        Command::Keygen(args) => keygen::run(&args, out),
+        Command::Encrypt(args) => encrypt::run(&args, out),
+        Command::Decrypt(args) => decrypt::run(&args, out),
     }
 }
