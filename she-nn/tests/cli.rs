@@ -93,3 +93,45 @@ fn bench_json_follows_the_contract() {
         .expect("median_ms is a number");
     assert!(median > 0.0);
 }
+
+/// `she eval --json` on a small MNIST-layout directory (the 16 shipped digits as the test
+/// split), with one image encrypted at TOY (insecure, for speed): the DESIGN.md contract fields,
+/// and an encrypted prediction that agrees with the reference.
+#[test]
+fn eval_json_follows_the_contract() {
+    use she_nn::data::mnist::{shipped_test_digits, write_idx_images, write_idx_labels, Images};
+    let digits = shipped_test_digits().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let images = Images {
+        rows: digits.rows,
+        cols: digits.cols,
+        pixels: digits.images.clone(),
+    };
+    let mut f = std::fs::File::create(dir.path().join("t10k-images-idx3-ubyte")).unwrap();
+    write_idx_images(&images, &mut f).unwrap();
+    let mut f = std::fs::File::create(dir.path().join("t10k-labels-idx1-ubyte")).unwrap();
+    write_idx_labels(&digits.labels, &mut f).unwrap();
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/mnist-she.model");
+    let out = she()
+        .args(["eval", "--model", model, "--data"])
+        .arg(dir.path())
+        .args(["--encrypted", "1", "--params", "TOY", "--json", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    for field in [
+        "{\"dataset\":\"mnist\",\"images\":16,\"plain_accuracy\":",
+        "\"encrypted_images\":1,\"encrypted_agreement\":1,",
+        "\"encrypted_accuracy\":",
+        "\"median_latency_s\":",
+        "\"params\":\"TOY\",\"threads\":",
+    ] {
+        assert!(text.contains(field), "{field} missing from {text}");
+    }
+}
