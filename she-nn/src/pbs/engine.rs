@@ -404,7 +404,13 @@ impl<'k> PbsEngine<'k> {
     ) -> Result<WideCiphertext, TfheError> {
         let mut difference = a.clone();
         difference.add_scaled(b, -1)?;
-        let m = (a.range.hi - b.range.lo).clamp(0, 15);
+        // The plan admits max pooling only right after a ReLU of at most 4 bits, so m ≤ 15.
+        let m = (a.range.hi - b.range.lo).max(0);
+        if m > 15 {
+            return Err(TfheError::WideInteger(
+                "max pooling of values more than 15 apart",
+            ));
+        }
         let relu = self
             .evaluator
             .clamp(&difference, 0, m, a.scale_log2, buffers, ledger)?;
