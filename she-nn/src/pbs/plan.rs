@@ -69,8 +69,6 @@ pub enum PlanError {
 pub struct Plan {
     /// Output shape of every layer.
     pub shapes: Vec<Shape>,
-    /// Worst-case bounds of every layer's outputs.
-    pub bounds: Vec<Vec<Interval>>,
     /// Scale of the input tensor (the first chain's scale).
     pub input_scale_log2: u32,
     /// Scale of every layer's output tensor.
@@ -176,27 +174,32 @@ impl Plan {
             let s = &mut chain_scale[chain[t]];
             *s = (*s).min(max_scale(magnitude));
         };
-        limit(0, (1u64 << model.input.bits) - 1);
+        let pixels = vec![
+            Interval {
+                lo: 0,
+                hi: (1i64 << model.input.bits) - 1,
+            };
+            model.input_len()
+        ];
+        limit(0, magnitude(&pixels));
         for (i, layer) in layers.iter().enumerate() {
             limit(i + 1, magnitude(&bounds[i]));
             if let Layer::BatchNorm(bn) = layer {
                 // x + bias must fit the input's chain too.
-                let input = if i == 0 { None } else { Some(&bounds[i - 1]) };
-                if let Some(input) = input {
-                    let plane = input.len() / bn.bias.len().max(1);
-                    let widest = input
-                        .iter()
-                        .enumerate()
-                        .map(|(k, x)| {
-                            let b = bn.bias[k / plane.max(1)];
-                            x.lo.saturating_add(b)
-                                .unsigned_abs()
-                                .max(x.hi.saturating_add(b).unsigned_abs())
-                        })
-                        .max()
-                        .unwrap_or(0);
-                    limit(i, widest);
-                }
+                let input = if i == 0 { &pixels } else { &bounds[i - 1] };
+                let plane = input.len() / bn.bias.len().max(1);
+                let widest = input
+                    .iter()
+                    .enumerate()
+                    .map(|(k, x)| {
+                        let b = bn.bias[k / plane.max(1)];
+                        x.lo.saturating_add(b)
+                            .unsigned_abs()
+                            .max(x.hi.saturating_add(b).unsigned_abs())
+                    })
+                    .max()
+                    .unwrap_or(0);
+                limit(i, widest);
             }
         }
         if chain_scale[0] < input_scale_log2 {
@@ -210,7 +213,6 @@ impl Plan {
 
         let mut plan = Self {
             shapes,
-            bounds,
             input_scale_log2: chain_scale[0],
             output_scales,
             fused,
