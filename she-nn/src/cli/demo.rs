@@ -77,12 +77,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), String> {
         ),
     )?;
     w(out, format!("parameters: {p}"))?;
-    if p.is_insecure() {
-        w(
-            out,
-            "WARNING: TOY is INSECURE — for a quick look at the pipeline only".into(),
-        )?;
-    }
+    super::warn_if_insecure(p, out)?;
     w(
         out,
         format!("model: {} ({} layers)", model.name, model.layers.len()),

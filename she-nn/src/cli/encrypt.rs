@@ -111,14 +111,7 @@ pub fn run(args: &EncryptArgs, out: &mut dyn Write) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", image_path.display()))?;
     image.save(&args.out).map_err(|e| e.to_string())?;
     let p = key.params();
-    if p.is_insecure() {
-        writeln!(
-            out,
-            "WARNING: {} is INSECURE: for tests and demos of file handling only",
-            p.name
-        )
-        .map_err(output_error)?;
-    }
+    super::warn_if_insecure(p, out)?;
     writeln!(
         out,
         "wrote {} ({} image, {} pixels at {bits} bits, parameter set {})",

@@ -105,14 +105,7 @@ pub fn run(args: &KeygenArgs, out: &mut dyn Write) -> Result<(), String> {
         return Err(FileError::new(&client_path, Problem::Exists).to_string());
     }
     writeln!(out, "parameter set {p}").map_err(output_error)?;
-    if p.is_insecure() {
-        writeln!(
-            out,
-            "WARNING: {} is INSECURE: for tests and demos of file handling only",
-            p.name
-        )
-        .map_err(output_error)?;
-    }
+    super::warn_if_insecure(p, out)?;
     if args.seed.is_some() {
         writeln!(
             out,

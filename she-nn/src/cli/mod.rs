@@ -50,6 +50,22 @@ pub fn output_error(e: std::io::Error) -> String {
     }
 }
 
+/// Warns on `out` when `params` is an insecure set (every command that uses one says so).
+pub fn warn_if_insecure(
+    params: &tfhe_core::params::ParameterSet,
+    out: &mut dyn std::io::Write,
+) -> Result<(), String> {
+    if params.is_insecure() {
+        writeln!(
+            out,
+            "WARNING: {} is INSECURE: for tests and demos of file handling only",
+            params.name
+        )
+        .map_err(output_error)?;
+    }
+    Ok(())
+}
+
 /// The error text of a closed output pipe.
 pub const BROKEN_PIPE: &str = "output closed";
 
