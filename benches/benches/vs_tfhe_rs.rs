@@ -66,6 +66,8 @@ const GATE_ROUNDS: usize = 50;
 const TFHE_RS: &str = "tfhe-rs 1.8.2";
 /// The label of this project.
 const SHE_RS: &str = "she-rs";
+/// The same calls with the SIMD kernels switched off (`tfhe_core::fft::set_simd_enabled(false)`).
+const SHE_RS_SCALAR: &str = "she-rs, portable kernels";
 
 type BenchResult<T> = Result<T, Box<dyn Error>>;
 
@@ -237,6 +239,10 @@ fn ks_pbs(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
     let lut = ek.lookup_table(f)?;
     let mut buffers = ek.buffers();
     let mut out = LweCiphertext::zero(p.big_lwe_dimension());
+    // The same keys through the portable kernels (SIMD switched off for that call only).
+    let mut scalar_rng = EncryptionRng::from_os_entropy();
+    let mut scalar_buffers = ek.buffers();
+    let mut scalar_out = LweCiphertext::zero(p.big_lwe_dimension());
 
     // TFHE-rs, at exactly the same numbers, plain KS + PBS.
     let same = tfhe_rs_msg2_carry2();
@@ -304,6 +310,20 @@ fn ks_pbs(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
                 check(m, stock_ck.decrypt_message_and_carry(&ct)).map(|()| time)
             }),
         },
+        Contender {
+            library: SHE_RS_SCALAR,
+            in_ratio: false,
+            run: Box::new(|i| {
+                let m = message(i);
+                let input = sk.encrypt(m, &mut scalar_rng);
+                tfhe_core::fft::set_simd_enabled(false);
+                let start = Instant::now();
+                ek.bootstrap_into(&mut scalar_out, &input, &lut, &mut scalar_buffers);
+                let time = start.elapsed();
+                tfhe_core::fft::set_simd_enabled(true);
+                check(m, sk.decrypt(&scalar_out)).map(|()| time)
+            }),
+        },
     ];
     Ok(interleave(pool, &mut contenders, KS_PBS_ROUNDS)?)
 }
@@ -352,6 +372,8 @@ fn nand(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
     let ek: EvaluationKeys<u32> = sk.generate_evaluation_keys(&mut rng)?;
     let ours_keygen = start.elapsed();
     let mut buffers: BootstrapBuffers<u32> = ek.buffers();
+    let mut scalar_rng = EncryptionRng::from_os_entropy();
+    let mut scalar_buffers: BootstrapBuffers<u32> = ek.buffers();
 
     let start = Instant::now();
     let their_ck = BooleanClientKey::new(&DEFAULT_PARAMETERS);
@@ -399,6 +421,23 @@ fn nand(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
                 let out = their_sk.nand(&ca, &cb);
                 let time = start.elapsed();
                 check((a, b), their_ck.decrypt(&out)).map(|()| time)
+            }),
+        },
+        Contender {
+            library: SHE_RS_SCALAR,
+            in_ratio: false,
+            run: Box::new(|i| {
+                let (a, b) = gate_inputs(i);
+                let (ca, cb): (LweCiphertextOwned<u32>, _) = (
+                    sk.encrypt_bool(a, &mut scalar_rng),
+                    sk.encrypt_bool(b, &mut scalar_rng),
+                );
+                tfhe_core::fft::set_simd_enabled(false);
+                let start = Instant::now();
+                let out = ek.gate(Gate::Nand, &ca, &cb, &mut scalar_buffers);
+                let time = start.elapsed();
+                tfhe_core::fft::set_simd_enabled(true);
+                check((a, b), sk.decrypt_bool(&out)).map(|()| time)
             }),
         },
     ];
@@ -487,6 +526,7 @@ fn main() -> BenchResult<()> {
     let header = [
         ("cpu", format!("{} ({cores} logical CPUs)", cpu_model())),
         ("features", cpu_features()),
+        ("she-rs kernels", tfhe_core::fft::simd_level().to_string()),
         ("date", utc_now()),
         ("load average at start", load_average()),
         ("profile", profile()),

@@ -82,8 +82,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
     if !args.json {
         writeln!(
             out,
-            "she bench: medians of wall time on this machine ({} rayon threads available)",
-            rayon::current_num_threads()
+            "she bench: medians of wall time on this machine ({} rayon threads available, {} kernels)",
+            rayon::current_num_threads(),
+            tfhe_core::fft::simd_level()
         )
         .map_err(output_error)?;
     }

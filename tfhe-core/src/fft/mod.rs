@@ -14,15 +14,26 @@
 //! nearest integer and reduce it modulo `q`. None of them allocates: scratch comes from a
 //! `PodStack` sized by [`Fft::forward_scratch_requirement`] and
 //! [`Fft::backward_scratch_requirement`].
+//!
+//! The loops around the transforms — decomposition, conversion and twist in one pass
+//! ([`Fft::forward_decomposition`]), the Fourier-domain products ([`mul_add_assign`],
+//! [`fourier_dot`]) and the untwist with rounding to the torus — run as AVX2 kernels when the CPU
+//! has AVX2 and FMA (checked at run time; the baseline x86-64 build would otherwise compile them
+//! to scalar SSE2). Each kernel is the twin of a portable one with the same operations in the
+//! same order and no fused multiply-add, so results are bit-identical with or without SIMD (the
+//! kernel tests check this on random and extreme inputs); [`simd_level`] says which runs and
+//! [`set_simd_enabled`] turns the SIMD kernels off for measurements.
 
+mod kernels;
 mod plan;
 pub mod twist;
 
 pub use concrete_fft::c64;
+pub use kernels::{set_simd_enabled, simd_level};
 pub use plan::Fft;
 
 use dyn_stack::{PodStack, ReborrowMut, SizeOverflow, StackReq};
-use torus::Torus;
+use torus::{SignedDecomposer, Torus};
 
 impl Fft {
     /// `N`.
@@ -72,15 +83,36 @@ impl Fft {
         assert_eq!(standard.len(), self.polynomial_size, "standard-domain size");
         assert_eq!(fourier.len(), half, "Fourier-domain size");
         let (lo, hi) = standard.split_at(half);
-        for (((z, &re), &im), &w) in fourier
-            .iter_mut()
-            .zip(lo)
-            .zip(hi)
-            .zip(&self.twisties.forward)
-        {
-            *z = c64::new(re.to_signed() as f64, im.to_signed() as f64) * w;
-        }
+        kernels::scalar::twist(fourier, lo, hi, &self.twisties.forward);
         self.plan.fwd(fourier, stack);
+    }
+
+    /// The forward transforms of the `ℓ` digit polynomials of the signed decomposition of a torus
+    /// polynomial: `levels[(j−1)·N/2 ..][..N/2] = FFT(D_j)` where `standard = Σ_j D_j·q/B^j`
+    /// (rounded to `ℓ` levels, [`torus::SignedDecomposer`]). Decomposition, conversion and twist
+    /// run in one pass (SIMD where available) before the `ℓ` transforms.
+    ///
+    /// # Panics
+    /// On size mismatch.
+    pub fn forward_decomposition<T: Torus>(
+        &self,
+        levels: &mut [c64],
+        standard: &[T],
+        decomposer: &SignedDecomposer<T>,
+        mut stack: PodStack<'_>,
+    ) {
+        let half = self.polynomial_size / 2;
+        assert_eq!(standard.len(), self.polynomial_size, "standard-domain size");
+        assert_eq!(
+            levels.len(),
+            decomposer.level_count().0 * half,
+            "one Fourier polynomial per level"
+        );
+        let (lo, hi) = standard.split_at(half);
+        kernels::decompose_twist(levels, lo, hi, &self.twisties.forward, decomposer);
+        for level in levels.chunks_exact_mut(half) {
+            self.plan.fwd(level, stack.rb_mut());
+        }
     }
 
     /// Backward transform: `standard ← round(IFFT(fourier)) mod q`. `fourier` is used as scratch
@@ -94,7 +126,7 @@ impl Fft {
         fourier: &mut [c64],
         stack: PodStack<'_>,
     ) {
-        self.backward(standard, fourier, stack, |_, v| v);
+        self.backward::<T, false>(standard, fourier, stack);
     }
 
     /// Backward transform added into `standard`: `standard ← standard + round(IFFT(fourier)) mod q`.
@@ -107,67 +139,42 @@ impl Fft {
         fourier: &mut [c64],
         stack: PodStack<'_>,
     ) {
-        self.backward(standard, fourier, stack, T::wrapping_add);
+        self.backward::<T, true>(standard, fourier, stack);
     }
 
-    fn backward<T: Torus>(
+    fn backward<T: Torus, const ADD: bool>(
         &self,
         standard: &mut [T],
         fourier: &mut [c64],
         stack: PodStack<'_>,
-        combine: impl Fn(T, T) -> T,
     ) {
         let half = self.polynomial_size / 2;
         assert_eq!(standard.len(), self.polynomial_size, "standard-domain size");
         assert_eq!(fourier.len(), half, "Fourier-domain size");
         self.plan.inv(fourier, stack);
         let (lo, hi) = standard.split_at_mut(half);
-        for (((z, re), im), &w) in fourier.iter().zip(lo).zip(hi).zip(&self.twisties.backward) {
-            let v = *z * w;
-            *re = combine(*re, f64_to_torus(v.re));
-            *im = combine(*im, f64_to_torus(v.im));
-        }
+        kernels::untwist_round::<T, ADD>(lo, hi, fourier, &self.twisties.backward);
     }
-}
-
-/// `round(x) mod 2^w` for any finite `x` (also beyond `±2^63`, where the FFT's sums can land);
-/// ties round away from zero.
-///
-/// Works on the bits of the `f64` (`x = ±m·2^e`, `m` a 53-bit integer) instead of calling
-/// `f64::round`, which is a library call on baseline x86-64: for `e ≥ 0` the result is
-/// `m·2^e mod 2^64`, for `e < 0` it is `m / 2^(−e)` rounded. Exact in both cases.
-#[inline(always)]
-pub(crate) fn f64_to_torus<T: Torus>(x: f64) -> T {
-    let bits = x.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let mantissa = (bits & ((1u64 << 52) - 1)) | (u64::from(biased != 0) << 52);
-    // x = mantissa · 2^exponent
-    let exponent = biased.max(1) - 1075;
-    let magnitude = if exponent >= 0 {
-        mantissa.checked_shl(exponent as u32).unwrap_or(0)
-    } else {
-        let shift = (-exponent) as u32;
-        if shift > 53 {
-            0
-        } else {
-            (mantissa + (1u64 << (shift - 1))) >> shift
-        }
-    };
-    let value = if bits >> 63 == 1 {
-        magnitude.wrapping_neg()
-    } else {
-        magnitude
-    };
-    T::from_u64_wrapping(value)
 }
 
 /// `acc ← acc + a ⊙ b`, the pointwise product of two Fourier-domain polynomials.
 #[inline]
+///
+/// # Panics
+/// If the lengths differ.
 pub fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
-    debug_assert!(acc.len() == a.len() && a.len() == b.len());
-    for ((o, &x), &y) in acc.iter_mut().zip(a).zip(b) {
-        *o += x * y;
-    }
+    kernels::mul_add_assign(acc, a, b);
+}
+
+/// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for `c < out.len()/h`: the Fourier-domain inner product
+/// of an external product, with `digits` holding `R` polynomials of `h = half` values and
+/// `rows` the `R` rows of a Fourier GGSW ciphertext (`out.len()/h` polynomials each, row-major).
+/// One pass over `rows`; the sum runs over `r` in order.
+///
+/// # Panics
+/// If the lengths do not match.
+pub fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: usize) {
+    kernels::fourier_dot(out, digits, rows, half);
 }
 
 /// Convenience for tests and one-off use: allocates scratch and returns `a · b mod (X^N + 1)` of a
@@ -244,7 +251,7 @@ pub fn add_exact_product_with_binary<T: Torus>(out: &mut [T], a: &[T], s: &[T]) 
 
 #[cfg(test)]
 mod tests {
-    use super::f64_to_torus;
+    use super::kernels::scalar::f64_to_torus;
 
     #[test]
     fn f64_to_torus_matches_exact_rounding() {

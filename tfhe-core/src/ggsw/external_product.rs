@@ -15,14 +15,17 @@
 //! ```
 //!
 //! ([`crate::noise::external_product_variance`]). The products run in the Fourier domain: each
-//! digit polynomial is transformed forward once, multiplied into `k + 1` accumulators, and the
-//! accumulators are transformed back and added to the output: `(k+1)·ℓ` forward and `k+1`
-//! backward FFTs per external product.
+//! input polynomial is decomposed, converted and twisted in one pass
+//! ([`Fft::forward_decomposition`]) and its `ℓ` digit polynomials transformed forward; one pass
+//! over the GGSW then forms the `k + 1` Fourier-domain sums ([`crate::fft::fourier_dot`]), which
+//! are transformed back and added to the output: `(k+1)·ℓ` forward and `k+1` backward FFTs per
+//! external product. The loops around the FFTs run as AVX2 kernels where the CPU has them, with
+//! results bit-identical to the portable code (`crate::fft` explains).
 //!
 //! `CMux(b, C_0, C_1) = C_0 + GGSW(b) ⊡ (C_1 − C_0)` selects `C_b` for `b ∈ {0, 1}`.
 
 use super::fourier::FourierGgswCiphertext;
-use crate::fft::{c64, mul_add_assign, Fft};
+use crate::fft::{c64, fourier_dot, Fft};
 use crate::glwe::GlweCiphertext;
 use dyn_stack::{PodStack, ReborrowMut, SizeOverflow, StackReq};
 use torus::{Container, ContainerMut, Torus};
@@ -37,8 +40,7 @@ pub fn external_product_scratch_requirement<T: Torus>(
 ) -> Result<StackReq, SizeOverflow> {
     let n = fft.polynomial_size().0;
     StackReq::try_all_of([
-        StackReq::try_new_aligned::<T>(level_count * n, ALIGN)?,
-        StackReq::try_new_aligned::<c64>(n / 2, ALIGN)?,
+        StackReq::try_new_aligned::<c64>(glwe_size * level_count * n / 2, ALIGN)?,
         StackReq::try_new_aligned::<c64>(glwe_size * n / 2, ALIGN)?,
         StackReq::try_any_of([
             fft.forward_scratch_requirement()?,
@@ -89,26 +91,15 @@ pub fn add_external_product_assign<T, O, I>(
     let levels = decomposer.level_count().0;
     let half = n / 2;
 
-    let (digits, stack) = stack.make_aligned_raw::<T>(levels * n, ALIGN);
-    let (fourier_digit, stack) = stack.make_aligned_raw::<c64>(half, ALIGN);
+    let (fourier_digits, stack) = stack.make_aligned_raw::<c64>(glwe_size * levels * half, ALIGN);
     let (acc, mut stack) = stack.make_aligned_raw::<c64>(glwe_size * half, ALIGN);
-    acc.fill(c64::default());
 
-    for i in 0..glwe_size {
-        // Digits of every coefficient of C_i, level-major: digits[(j−1)·N + c].
-        for (c, &x) in input.polynomial(i).iter().enumerate() {
-            for (level, d) in decomposer.iter(x) {
-                digits[(level - 1) * n + c] = T::from_i64_wrapping(d);
-            }
-        }
-        for j in 1..=levels {
-            fft.forward_as_integer(fourier_digit, &digits[(j - 1) * n..j * n], stack.rb_mut());
-            let row = ggsw.row(i, j);
-            for (a, r) in acc.chunks_exact_mut(half).zip(row.chunks_exact(half)) {
-                mul_add_assign(a, fourier_digit, r);
-            }
-        }
+    // FFT(D_(i,j)) for every polynomial i and level j, in the GGSW's row order (i, j).
+    for (i, digits_i) in fourier_digits.chunks_exact_mut(levels * half).enumerate() {
+        fft.forward_decomposition(digits_i, input.polynomial(i), &decomposer, stack.rb_mut());
     }
+    // acc_c = Σ_(i,j) FFT(D_(i,j)) ⊙ row(i, j)_c, one pass over the GGSW.
+    fourier_dot(acc, fourier_digits, ggsw.as_slice(), half);
     for (c, a) in acc.chunks_exact_mut(half).enumerate() {
         fft.add_backward_as_torus(out.polynomial_mut(c), a, stack.rb_mut());
     }

@@ -1,0 +1,108 @@
+//! The portable kernels. They define what every SIMD kernel in `avx2` computes: the SIMD code
+//! must reproduce them bit for bit (same operation order, no fused multiply-add), which the tests
+//! check on random and extreme inputs.
+
+use crate::fft::c64;
+use torus::{SignedDecomposer, Torus};
+
+/// `z_j = (lo_j + i·hi_j)·w_j`, coefficients read as signed integers.
+pub(crate) fn twist<T: Torus>(fourier: &mut [c64], lo: &[T], hi: &[T], twist: &[c64]) {
+    for (((z, &re), &im), &w) in fourier.iter_mut().zip(lo).zip(hi).zip(twist) {
+        *z = c64::new(re.to_signed() as f64, im.to_signed() as f64) * w;
+    }
+}
+
+/// For every level `j` of the signed decomposition of each coefficient, the twisted digit
+/// polynomial `z_(j,c) = (d_j(lo_c) + i·d_j(hi_c))·w_c`, written level-major into `levels`
+/// (`ℓ` blocks of `N/2` values).
+pub(crate) fn decompose_twist<T: Torus>(
+    levels: &mut [c64],
+    lo: &[T],
+    hi: &[T],
+    twist: &[c64],
+    decomposer: &SignedDecomposer<T>,
+) {
+    let half = twist.len();
+    for (c, ((&re, &im), &w)) in lo.iter().zip(hi).zip(twist).enumerate() {
+        for ((level, d_re), (_, d_im)) in decomposer.iter(re).zip(decomposer.iter(im)) {
+            levels[(level - 1) * half + c] = c64::new(d_re as f64, d_im as f64) * w;
+        }
+    }
+}
+
+/// `(lo_j, hi_j) ← (lo_j, hi_j)·[ADD] + (Re, Im) round(z_j·w_j) mod 2^w`: untwist and round to
+/// the torus, overwriting or adding.
+pub(crate) fn untwist_round<T: Torus, const ADD: bool>(
+    lo: &mut [T],
+    hi: &mut [T],
+    fourier: &[c64],
+    twist: &[c64],
+) {
+    for (((z, re), im), &w) in fourier.iter().zip(lo).zip(hi).zip(twist) {
+        let v = *z * w;
+        let (r, i) = (f64_to_torus::<T>(v.re), f64_to_torus::<T>(v.im));
+        if ADD {
+            *re = re.wrapping_add(r);
+            *im = im.wrapping_add(i);
+        } else {
+            *re = r;
+            *im = i;
+        }
+    }
+}
+
+/// `acc ← acc + a ⊙ b`.
+pub(crate) fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
+    for ((o, &x), &y) in acc.iter_mut().zip(a).zip(b) {
+        *o += x * y;
+    }
+}
+
+/// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for every output polynomial `c`: the Fourier-domain
+/// inner product of an external product. `digits` holds `R` polynomials of `h` values,
+/// `rows` holds `R` rows of `C = out.len()/h` polynomials each, row-major; the sum runs over
+/// `r = 0, 1, …` in order, from zero.
+pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64]) {
+    let half = digits.len() / (rows.len() / out.len());
+    let outputs = out.len() / half;
+    for (c, out_c) in out.chunks_exact_mut(half).enumerate() {
+        for (f, o) in out_c.iter_mut().enumerate() {
+            let mut sum = c64::default();
+            for (r, digit) in digits.chunks_exact(half).enumerate() {
+                sum += digit[f] * rows[(r * outputs + c) * half + f];
+            }
+            *o = sum;
+        }
+    }
+}
+
+/// `round(x) mod 2^w` for any `x` (also beyond `±2^63`, where the FFT's sums can land); ties
+/// round away from zero; `±∞` and NaN give 0.
+///
+/// Works on the bits of the `f64` (`x = ±m·2^e`, `m` a 53-bit integer) instead of calling
+/// `f64::round`, which is a library call on baseline x86-64: for `e ≥ 0` the result is
+/// `m·2^e mod 2^64`, for `e < 0` it is `m / 2^(−e)` rounded. Exact in both cases.
+#[inline(always)]
+pub(crate) fn f64_to_torus<T: Torus>(x: f64) -> T {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let mantissa = (bits & ((1u64 << 52) - 1)) | (u64::from(biased != 0) << 52);
+    // x = mantissa · 2^exponent
+    let exponent = biased.max(1) - 1075;
+    let magnitude = if exponent >= 0 {
+        mantissa.checked_shl(exponent as u32).unwrap_or(0)
+    } else {
+        let shift = (-exponent) as u32;
+        if shift > 53 {
+            0
+        } else {
+            (mantissa + (1u64 << (shift - 1))) >> shift
+        }
+    };
+    let value = if bits >> 63 == 1 {
+        magnitude.wrapping_neg()
+    } else {
+        magnitude
+    };
+    T::from_u64_wrapping(value)
+}
