@@ -10,7 +10,8 @@
 //!
 //! A [`Header`](crate::header::Header) of kind `EncryptedInput` or `EncryptedResult` naming the
 //! parameter set, then the payload below (little-endian; `d` = [`ciphertext_dimension`], each
-//! ciphertext `d + 1` `u64`s, mask then body, as [`tfhe_core::serialization`] writes them).
+//! ciphertext `d + 1` `u64`s, mask then body, as [`tfhe_core::serialization`] writes them), then
+//! the checksum.
 //!
 //! Encrypted input:
 //!
@@ -37,7 +38,7 @@
 use crate::header::Kind;
 use crate::model::Shape;
 use crate::persist::{read_u32, save_object, FileError, ObjectFile, Problem, Secrecy};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use tfhe_core::dimensions::LweDimension;
 use tfhe_core::lwe::LweCiphertext;
@@ -192,8 +193,8 @@ fn write_ciphertexts(w: &mut dyn Write, cts: &[LweCiphertext<Vec<u64>>]) -> Resu
 
 /// Reads `count` ciphertexts of `params` from the rest of `file` (the payload length has been
 /// checked, so `count` is bounded and matches the data).
-fn read_ciphertexts(
-    file: &mut ObjectFile,
+fn read_ciphertexts<R: Read>(
+    file: &mut ObjectFile<R>,
     count: usize,
 ) -> Result<Vec<LweCiphertext<Vec<u64>>>, FileError> {
     let dimension = ciphertext_dimension(file.params());
@@ -274,9 +275,17 @@ impl EncryptedImage {
     }
 
     /// Reads an encrypted image from `path`, checking header, fields and length before it
-    /// allocates the ciphertexts.
+    /// allocates the ciphertexts, and the checksum after reading them.
     pub fn load(path: &Path) -> Result<Self, FileError> {
-        let mut file = ObjectFile::open(path, Kind::EncryptedInput)?;
+        Self::read_from(ObjectFile::open(path, Kind::EncryptedInput)?)
+    }
+
+    /// [`Self::load`] from a file's bytes held in memory.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FileError> {
+        Self::read_from(ObjectFile::from_bytes(bytes, Kind::EncryptedInput)?)
+    }
+
+    fn read_from<R: Read>(mut file: ObjectFile<R>) -> Result<Self, FileError> {
         let params = file.params();
         let mut fields = [0u32; 5];
         for field in &mut fields {
@@ -296,6 +305,7 @@ impl EncryptedImage {
         let expected = payload_len(params, INPUT_FIELDS, count).map_err(|e| file.error(e))?;
         file.check_payload_len(expected)?;
         let pixels = read_ciphertexts(&mut file, count)?;
+        file.finish()?;
         Ok(Self {
             params,
             shape,
@@ -353,9 +363,17 @@ impl EncryptedLogits {
     }
 
     /// Reads an encrypted result from `path`, checking header, fields and length before it
-    /// allocates the ciphertexts.
+    /// allocates the ciphertexts, and the checksum after reading them.
     pub fn load(path: &Path) -> Result<Self, FileError> {
-        let mut file = ObjectFile::open(path, Kind::EncryptedResult)?;
+        Self::read_from(ObjectFile::open(path, Kind::EncryptedResult)?)
+    }
+
+    /// [`Self::load`] from a file's bytes held in memory.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FileError> {
+        Self::read_from(ObjectFile::from_bytes(bytes, Kind::EncryptedResult)?)
+    }
+
+    fn read_from<R: Read>(mut file: ObjectFile<R>) -> Result<Self, FileError> {
         let params = file.params();
         let scale_log2 = read_u32(file.payload_unbuffered()).map_err(|e| file.error(e))?;
         let count = read_u32(file.payload_unbuffered()).map_err(|e| file.error(e))?;
@@ -369,6 +387,7 @@ impl EncryptedLogits {
         let expected = payload_len(params, RESULT_FIELDS, count).map_err(|e| file.error(e))?;
         file.check_payload_len(expected)?;
         let logits = read_ciphertexts(&mut file, count)?;
+        file.finish()?;
         Ok(Self {
             params,
             scale_log2,

@@ -9,9 +9,10 @@
 //! ## Client key file
 //!
 //! A [`Header`](crate::header::Header) of kind `ClientKey` naming the parameter set, then the
-//! secret-key payload of [`tfhe_core::serialization`] (`n + k·N` bytes, one per key bit). The file
-//! is created readable by its owner only (Unix) and is never overwritten; its bytes pass through
-//! zeroized buffers only.
+//! secret-key payload of [`tfhe_core::serialization`] (`n + k·N` bytes, one per key bit), then the
+//! checksum. The file is created readable by its owner only (Unix) and is never overwritten; its
+//! bytes pass through zeroized buffers only (apart from the checksum's hash state, see
+//! [`Checksum`](crate::header::Checksum)).
 
 use crate::ciphertexts::{
     checked_pixel_count, ciphertext_dimension, CiphertextError, EncryptedImage, EncryptedLogits,
@@ -21,6 +22,7 @@ use crate::model::Shape;
 use crate::persist::{save_object, FileError, ObjectFile, Problem, Secrecy};
 use crate::quantize::quantize_pixel;
 use crate::server::ServerKey;
+use std::io::Read;
 use std::path::Path;
 use tfhe_core::keys::SecretKeys;
 use tfhe_core::params::ParameterSet;
@@ -148,14 +150,23 @@ impl ClientKey {
     }
 
     /// Reads a client key from `path`: header, parameter set, size, then `n + k·N` key bytes that
-    /// must each be 0 or 1.
+    /// must each be 0 or 1, then the checksum.
     pub fn load(path: &Path) -> Result<Self, FileError> {
-        let mut file = ObjectFile::open(path, Kind::ClientKey)?;
+        Self::read_from(ObjectFile::open(path, Kind::ClientKey)?)
+    }
+
+    /// [`Self::load`] from a file's bytes held in memory.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FileError> {
+        Self::read_from(ObjectFile::from_bytes(bytes, Kind::ClientKey)?)
+    }
+
+    fn read_from<R: Read>(mut file: ObjectFile<R>) -> Result<Self, FileError> {
         let params = file.params();
         let len = secret_keys_len::<u64>(params).map_err(|e| file.error(e))?;
         file.check_payload_len(len)?;
         let keys = read_secret_keys(params, file.payload_unbuffered())
             .map_err(|e| file.error(Problem::Payload(e)))?;
+        file.finish()?;
         Ok(Self { params, keys })
     }
 }

@@ -1,21 +1,29 @@
-//! The header every persisted object starts with (DESIGN.md, "Files on disk").
+//! The header every persisted object starts with, and the checksum it ends with (DESIGN.md,
+//! "Files on disk").
 //!
 //! ```text
-//! offset  size  field
-//! 0       8     magic  b"SHE-RS\0\x1a"
-//! 8       2     format version, u16 little-endian (currently 1)
-//! 10      2     object kind, u16 LE (see [`Kind`])
-//! 12      1     length L of the parameter-set name (0 for objects without one, e.g. models)
-//! 13      L     parameter-set name, ASCII
-//! 13+L    8     parameter fingerprint, u64 LE (0 for objects without a set)
-//! 21+L    8     payload length in bytes, u64 LE
-//! 29+L    …     payload (layout documented by each object)
+//! offset    size  field
+//! 0         8     magic  b"SHE-RS\0\x1a"
+//! 8         2     format version, u16 little-endian (currently 2)
+//! 10        2     object kind, u16 LE (see [`Kind`])
+//! 12        1     length L of the parameter-set name (0 for objects without one, e.g. models)
+//! 13        L     parameter-set name, ASCII
+//! 13+L      8     parameter fingerprint, u64 LE (0 for objects without a set)
+//! 21+L      8     payload length P in bytes, u64 LE
+//! 29+L      P     payload (layout documented by each object)
+//! 29+L+P    32    checksum: SHA-256 of every byte before it (header and payload)
 //! ```
 //!
 //! The fingerprint is the first 8 bytes (little-endian) of SHA-256 over a canonical encoding of
 //! every field that changes the meaning of a key or ciphertext ([`fingerprint`]), so a file made
 //! for a set that shares a name but not its numbers is still rejected. The payload length is
 //! checked against the size the kind and parameters imply **before** anything is allocated.
+//!
+//! The checksum detects accidental damage anywhere in a file (a flipped bit in a ciphertext
+//! would otherwise load as another valid ciphertext); it is not an authenticator — anyone can
+//! recompute it. Readers check it **after** parsing the payload (the structural checks come
+//! first, so they report the more precise error and stay reachable by fuzzing) and before
+//! returning the object ([`Checksum`]). Version 1 (no checksum) is no longer read.
 
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
@@ -24,7 +32,9 @@ use tfhe_core::params::{ParameterSet, PbsOrder};
 /// The 8 magic bytes.
 pub const MAGIC: [u8; 8] = *b"SHE-RS\0\x1a";
 /// The format version this build writes and reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
+/// Bytes of the checksum that ends every file.
+pub const CHECKSUM_LEN: usize = 32;
 /// Longest parameter-set name accepted.
 pub const MAX_NAME_LEN: usize = 64;
 
@@ -122,6 +132,9 @@ pub enum HeaderError {
         /// The set's name.
         name: String,
     },
+    /// The checksum at the end of the file is not the SHA-256 of the bytes before it.
+    #[error("checksum mismatch: the file is damaged (its SHA-256 does not match its contents)")]
+    Checksum,
     /// The payload length disagrees with what the parameters imply.
     #[error("payload is {found} bytes, the {kind} needs {expected}")]
     PayloadLength {
@@ -132,6 +145,52 @@ pub enum HeaderError {
         /// Length found.
         found: u64,
     },
+}
+
+/// The running checksum of a file: SHA-256 over the encoded header, then the payload.
+///
+/// The hash state of a secret payload (a client key) keeps at most 63 bytes of it in its block
+/// buffer until dropped; `sha2` offers no zeroization, which is the one place key bytes are not
+/// wiped (the digest itself reveals nothing about them).
+#[derive(Clone)]
+pub struct Checksum(Sha256);
+
+impl core::fmt::Debug for Checksum {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Checksum(<running SHA-256>)")
+    }
+}
+
+impl Checksum {
+    /// A checksum that starts with the encoding of `header`.
+    pub fn new(header: &Header) -> Self {
+        let mut encoded = Vec::with_capacity(29 + header.params_name.len());
+        // Writing to a Vec cannot fail.
+        let _ = header.write(&mut encoded);
+        let mut h = Sha256::new();
+        h.update(&encoded);
+        Self(h)
+    }
+
+    /// Adds payload bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The [`CHECKSUM_LEN`] bytes that end the file.
+    pub fn finish(self) -> [u8; CHECKSUM_LEN] {
+        self.0.finalize().into()
+    }
+
+    /// Compares with the checksum stored in a file.
+    pub fn verify(self, stored: &[u8; CHECKSUM_LEN]) -> Result<(), HeaderError> {
+        // Not secret: the checksum is public, no constant-time comparison needed.
+        if self.finish() == *stored {
+            Ok(())
+        } else {
+            Err(HeaderError::Checksum)
+        }
+    }
 }
 
 /// A parsed header.
@@ -186,6 +245,11 @@ impl Header {
             fingerprint: params.map_or(0, fingerprint),
             payload_len,
         }
+    }
+
+    /// Bytes of the encoded header: 29 plus the parameter-set name.
+    pub fn encoded_len(&self) -> u64 {
+        29 + self.params_name.len() as u64
     }
 
     /// Writes the header.
@@ -322,6 +386,35 @@ mod tests {
             Header::read(&mut bad.as_slice(), Kind::ServerKey),
             Err(HeaderError::BadMagic)
         ));
+    }
+
+    #[test]
+    fn the_checksum_covers_the_header_and_every_payload_byte() {
+        let header = Header::new(Kind::EncryptedResult, Some(&TOY), 3);
+        let sum = |h: &Header, payload: &[u8]| {
+            let mut c = Checksum::new(h);
+            c.update(payload);
+            c.finish()
+        };
+        let good = sum(&header, b"abc");
+        // SHA-256 of the encoded header followed by the payload.
+        let mut bytes = Vec::new();
+        header.write(&mut bytes).unwrap();
+        assert_eq!(bytes.len() as u64, header.encoded_len());
+        bytes.extend_from_slice(b"abc");
+        let direct: [u8; CHECKSUM_LEN] = Sha256::digest(&bytes).into();
+        assert_eq!(good, direct);
+        let mut c = Checksum::new(&header);
+        c.update(b"ab");
+        c.update(b"c");
+        c.verify(&good).unwrap();
+        for payload in [&b"abd"[..], b"ab", b"abcd"] {
+            assert_ne!(sum(&header, payload), good);
+        }
+        let other = Header::new(Kind::EncryptedInput, Some(&TOY), 3);
+        let mut c = Checksum::new(&other);
+        c.update(b"abc");
+        assert!(matches!(c.verify(&good), Err(HeaderError::Checksum)));
     }
 
     #[test]

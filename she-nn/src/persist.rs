@@ -1,26 +1,29 @@
 //! Files of keys and ciphertexts: the error every loader and saver returns ([`FileError`]) and the
 //! checks they share.
 //!
-//! Every file is a [`Header`] followed by exactly the payload it announces. Loading
-//! ([`ObjectFile::open`]) checks, in this order and before the payload is touched:
+//! Every file is a [`Header`], exactly the payload it announces, and a [`CHECKSUM_LEN`]-byte
+//! checksum ([`crate::header`]). Loading ([`ObjectFile::open`], or [`ObjectFile::from_bytes`]
+//! for bytes already in memory) checks, in this order and before the payload is touched:
 //!
 //! 1. the header itself: magic bytes, format version, the expected [`Kind`];
 //! 2. the parameter set: the name must be an exported set and the fingerprint that of this
 //!    build's set of that name ([`Header::params`]);
-//! 3. the file size: exactly the header plus the announced payload length, so a truncated file or
-//!    trailing bytes are reported before anything is read;
+//! 3. the size: exactly the header, the announced payload and the checksum, so a truncated file
+//!    or trailing bytes are reported before anything is read;
 //!
 //! then each object checks the announced payload length against what the parameters (and, for
 //! ciphertexts, the counts stored at the start of the payload, themselves bounded) imply, before
-//! it allocates anything ([`ObjectFile::check_payload_len`]).
+//! it allocates anything ([`ObjectFile::check_payload_len`]), parses the payload, and finally
+//! checks the checksum ([`ObjectFile::finish`]): a file whose structure is sound but whose
+//! bytes were damaged (a flipped bit in a ciphertext) is rejected too.
 //!
-//! Saving ([`save_object`]) writes the header and the payload, checks that the payload had the
-//! announced length, and removes the partial file on any error. Secret payloads are written
-//! unbuffered (a `BufWriter` would keep a copy of key bits in a buffer that is not zeroized) to a
-//! file readable by its owner only (on Unix).
+//! Saving ([`save_object`]) writes the header, the payload and the checksum, checks that the
+//! payload had the announced length, and removes the partial file on any error. Secret payloads
+//! are written unbuffered (a `BufWriter` would keep a copy of key bits in a buffer that is not
+//! zeroized) to a file readable by its owner only (on Unix).
 
 use crate::ciphertexts::CiphertextError;
-use crate::header::{Header, HeaderError, Kind, MAX_NAME_LEN};
+use crate::header::{Checksum, Header, HeaderError, Kind, CHECKSUM_LEN};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
@@ -106,44 +109,83 @@ impl FileError {
     }
 }
 
-/// The length of a header naming `params`: magic, version, kind, name length and name,
-/// fingerprint, payload length.
-fn header_len(name_len: usize) -> u64 {
-    // The name is at most MAX_NAME_LEN (64) bytes: the sum is tiny.
-    debug_assert!(name_len <= MAX_NAME_LEN);
-    29 + name_len as u64
+/// The label of bytes loaded from memory in error messages.
+pub const MEMORY: &str = "<memory>";
+
+/// The payload of an object file: reads at most the announced payload length and adds every
+/// byte it hands out to the file's checksum.
+#[derive(Debug)]
+pub struct Payload<R> {
+    inner: R,
+    remaining: u64,
+    checksum: Checksum,
+}
+
+impl<R: Read> Read for Payload<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let max = usize::try_from(self.remaining).unwrap_or(usize::MAX);
+        let take = buf.len().min(max);
+        let n = self.inner.read(&mut buf[..take])?;
+        self.checksum.update(&buf[..n]);
+        self.remaining -= n as u64;
+        Ok(n)
+    }
 }
 
 /// A key or ciphertext file whose header, parameter set and size have been checked, positioned
-/// at the start of its payload.
+/// at the start of its payload. `R` is the source: a [`File`], or a byte slice
+/// ([`ObjectFile::from_bytes`]).
 #[derive(Debug)]
-pub struct ObjectFile {
+pub struct ObjectFile<R = File> {
     path: PathBuf,
-    file: File,
+    payload: Payload<R>,
     header: Header,
     params: &'static ParameterSet,
 }
 
-impl ObjectFile {
+impl ObjectFile<File> {
     /// Opens `path` and checks its header (magic, version, `kind`), its parameter set (an
-    /// exported set, with a matching fingerprint) and its size (header plus announced payload).
+    /// exported set, with a matching fingerprint) and its size (header, announced payload and
+    /// checksum).
     pub fn open(path: &Path, kind: Kind) -> Result<Self, FileError> {
-        let fail = |p: Problem| FileError::new(path, p);
-        let mut file = File::open(path).map_err(|e| fail(e.into()))?;
-        let found = file.metadata().map_err(|e| fail(e.into()))?.len();
+        let file = File::open(path).map_err(|e| FileError::new(path, e))?;
+        let size = file.metadata().map_err(|e| FileError::new(path, e))?.len();
         // Unbuffered: a client key's payload must not be copied into a reader's buffer.
-        let header = Header::read(&mut file, kind).map_err(|e| fail(e.into()))?;
+        Self::from_reader(path, file, size, kind)
+    }
+}
+
+impl<'a> ObjectFile<&'a [u8]> {
+    /// The same checks as [`ObjectFile::open`] on a file's bytes held in memory (errors name
+    /// the file [`MEMORY`]).
+    pub fn from_bytes(bytes: &'a [u8], kind: Kind) -> Result<Self, FileError> {
+        Self::from_reader(Path::new(MEMORY), bytes, bytes.len() as u64, kind)
+    }
+}
+
+impl<R: Read> ObjectFile<R> {
+    /// Reads and checks the header from `reader`, whose total length is `size` bytes.
+    fn from_reader(path: &Path, mut reader: R, size: u64, kind: Kind) -> Result<Self, FileError> {
+        let fail = |p: Problem| FileError::new(path, p);
+        let header = Header::read(&mut reader, kind).map_err(|e| fail(e.into()))?;
         let params = header.params().map_err(|e| fail(e.into()))?;
-        let expected = header_len(header.params_name.len()).checked_add(header.payload_len);
-        if expected != Some(found) {
+        let expected = header
+            .encoded_len()
+            .checked_add(header.payload_len)
+            .and_then(|len| len.checked_add(CHECKSUM_LEN as u64));
+        if expected != Some(size) {
             return Err(fail(Problem::Size {
                 expected: expected.unwrap_or(u64::MAX),
-                found,
+                found: size,
             }));
         }
         Ok(Self {
             path: path.to_path_buf(),
-            file,
+            payload: Payload {
+                inner: reader,
+                remaining: header.payload_len,
+                checksum: Checksum::new(&header),
+            },
             header,
             params,
         })
@@ -178,13 +220,39 @@ impl ObjectFile {
     }
 
     /// The payload, unbuffered (for secret payloads, read in one piece into a zeroized buffer).
-    pub fn payload_unbuffered(&mut self) -> &mut File {
-        &mut self.file
+    pub fn payload_unbuffered(&mut self) -> &mut Payload<R> {
+        &mut self.payload
     }
 
     /// The payload through a 1 MiB buffer (for public payloads).
-    pub fn payload_buffered(&mut self) -> BufReader<&mut File> {
-        BufReader::with_capacity(1 << 20, &mut self.file)
+    pub fn payload_buffered(&mut self) -> BufReader<&mut Payload<R>> {
+        BufReader::with_capacity(1 << 20, &mut self.payload)
+    }
+
+    /// Ends the load: checks that the payload was read to its end and that the checksum after
+    /// it matches the header and payload ([`HeaderError::Checksum`]).
+    pub fn finish(mut self) -> Result<(), FileError> {
+        if self.payload.remaining != 0 {
+            let unread = self.payload.remaining;
+            return Err(self.error(Problem::Header(HeaderError::PayloadLength {
+                kind: self.header.kind.name(),
+                expected: self.header.payload_len - unread,
+                found: self.header.payload_len,
+            })));
+        }
+        let mut stored = [0u8; CHECKSUM_LEN];
+        let read = self.payload.inner.read_exact(&mut stored);
+        read.map_err(|e| {
+            if e.kind() == ErrorKind::UnexpectedEof {
+                self.error(Problem::Payload(SerializationError::Truncated("checksum")))
+            } else {
+                self.error(e)
+            }
+        })?;
+        let Payload { checksum, .. } = self.payload;
+        checksum
+            .verify(&stored)
+            .map_err(|e| FileError::new(&self.path, e))
     }
 }
 
@@ -197,15 +265,17 @@ pub enum Secrecy {
     Secret,
 }
 
-/// Counts the bytes written through it.
+/// Counts and checksums the bytes written through it.
 struct Counting<'a> {
     inner: &'a mut dyn Write,
     count: u64,
+    checksum: Checksum,
 }
 
 impl Write for Counting<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
+        self.checksum.update(&buf[..n]);
         self.count += n as u64;
         Ok(n)
     }
@@ -231,9 +301,9 @@ fn create(path: &Path, secrecy: Secrecy) -> std::io::Result<File> {
     options.open(path)
 }
 
-/// Writes an object file: the header for `kind`, `params` and `payload_len`, then the payload
-/// written by `write_payload`, which must write exactly `payload_len` bytes. On any error the
-/// partial file is removed.
+/// Writes an object file: the header for `kind`, `params` and `payload_len`, the payload
+/// written by `write_payload`, which must write exactly `payload_len` bytes, then the checksum.
+/// On any error the partial file is removed.
 pub fn save_object(
     path: &Path,
     kind: Kind,
@@ -267,28 +337,31 @@ fn write_all(
     secrecy: Secrecy,
     write_payload: impl FnOnce(&mut dyn Write) -> Result<(), Problem>,
 ) -> Result<(), Problem> {
-    let mut header = Vec::new();
-    Header::new(kind, Some(params), payload_len).write(&mut header)?;
-    file.write_all(&header)?;
-    let count = match secrecy {
+    let header = Header::new(kind, Some(params), payload_len);
+    let mut encoded = Vec::new();
+    header.write(&mut encoded)?;
+    file.write_all(&encoded)?;
+    let (count, checksum) = match secrecy {
         Secrecy::Secret => {
             let mut counting = Counting {
                 inner: file,
                 count: 0,
+                checksum: Checksum::new(&header),
             };
             write_payload(&mut counting)?;
-            counting.count
+            (counting.count, counting.checksum)
         }
         Secrecy::Public => {
             let mut buffered = BufWriter::with_capacity(1 << 20, &mut *file);
             let mut counting = Counting {
                 inner: &mut buffered,
                 count: 0,
+                checksum: Checksum::new(&header),
             };
             write_payload(&mut counting)?;
-            let count = counting.count;
+            let (count, checksum) = (counting.count, counting.checksum);
             buffered.flush()?;
-            count
+            (count, checksum)
         }
     };
     if count != payload_len {
@@ -297,12 +370,13 @@ fn write_all(
             announced: payload_len,
         });
     }
+    file.write_all(&checksum.finish())?;
     file.sync_all()?;
     Ok(())
 }
 
 /// Reads a little-endian `u32` field of a payload.
-pub fn read_u32(r: &mut dyn Read) -> Result<u32, Problem> {
+pub fn read_u32(r: &mut impl Read) -> Result<u32, Problem> {
     let mut b = [0u8; 4];
     r.read_exact(&mut b).map_err(|e| {
         if e.kind() == ErrorKind::UnexpectedEof {

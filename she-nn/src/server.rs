@@ -8,11 +8,18 @@
 //!
 //! A [`Header`](crate::header::Header) of kind `ServerKey` naming the parameter set, then the
 //! evaluation-key payload of [`tfhe_core::serialization`]: the bootstrapping key in canonical
-//! Fourier order, then the key-switching key (e.g. 229 MiB at `SHE_MNIST`). Every Fourier value
-//! is checked (finite, in range) when loading.
+//! Fourier order, then the key-switching key (e.g. 229 MiB at `SHE_MNIST`), then the checksum.
+//! Every Fourier value is checked (finite, in range) when loading.
+//!
+//! No secret reaches this file: [`ServerKey`] holds [`EvaluationKeys`] only, whose fields are
+//! the bootstrapping key (GGSW encryptions of the small key's bits), the key-switching key (LWE
+//! encryptions of the big key's bits), an FFT plan and a public lookup table, and the writer
+//! serializes exactly those two keys (a test checks that no encoding of the secret-key bits
+//! appears in a server-key file).
 
 use crate::header::Kind;
 use crate::persist::{save_object, FileError, ObjectFile, Problem, Secrecy};
+use std::io::Read;
 use std::path::Path;
 use tfhe_core::keys::EvaluationKeys;
 use tfhe_core::params::ParameterSet;
@@ -76,14 +83,23 @@ impl ServerKey {
     }
 
     /// Reads a server key from `path`: header, parameter set, size, then the keys with every
-    /// Fourier value checked.
+    /// Fourier value checked, then the checksum.
     pub fn load(path: &Path) -> Result<Self, FileError> {
-        let mut file = ObjectFile::open(path, Kind::ServerKey)?;
+        Self::read_from(ObjectFile::open(path, Kind::ServerKey)?)
+    }
+
+    /// [`Self::load`] from a file's bytes held in memory.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FileError> {
+        Self::read_from(ObjectFile::from_bytes(bytes, Kind::ServerKey)?)
+    }
+
+    fn read_from<R: Read>(mut file: ObjectFile<R>) -> Result<Self, FileError> {
         let params = file.params();
         let len = evaluation_keys_len::<u64>(params).map_err(|e| file.error(e))?;
         file.check_payload_len(len)?;
         let keys = read_evaluation_keys(params, &mut file.payload_buffered());
         let keys = keys.map_err(|e| file.error(Problem::Payload(e)))?;
+        file.finish()?;
         Ok(Self { params, keys })
     }
 }

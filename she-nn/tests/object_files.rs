@@ -7,7 +7,7 @@
 
 use she_nn::ciphertexts::{CiphertextError, EncryptedImage, EncryptedLogits, MAX_LOGITS};
 use she_nn::client::{ClientKey, INPUT_SCALE_LOG2};
-use she_nn::header::{fingerprint, Header, HeaderError, Kind};
+use she_nn::header::{fingerprint, Header, HeaderError, Kind, CHECKSUM_LEN};
 use she_nn::model::Shape;
 use she_nn::persist::{FileError, Problem};
 use she_nn::server::ServerKey;
@@ -312,7 +312,9 @@ fn a_truncated_payload_with_a_matching_header_is_caught_before_reading() {
         for drop_bytes in [1usize, 8, 100] {
             header.payload_len -= drop_bytes as u64;
             let mut doctored = with_header(&bytes, format.kind(), &header);
+            // The payload cut short, then a checksum: the sizes agree with the header.
             doctored.truncate(len + header.payload_len as usize);
+            doctored.extend_from_slice(&[0; CHECKSUM_LEN]);
             let err = load_bytes(format, &d, &doctored).unwrap_err();
             assert!(
                 matches!(
@@ -533,6 +535,7 @@ fn absurd_counts_and_fields_of_encrypted_inputs_are_typed_errors() {
         };
         let mut doctored = with_header(&bytes, kind, &short);
         doctored.truncate(len + fields);
+        doctored.extend_from_slice(&[0; CHECKSUM_LEN]);
         let err = load_bytes(Format::Input, &d, &doctored).unwrap_err();
         assert!(
             matches!(
@@ -581,7 +584,12 @@ fn damaged_key_payloads_are_typed_errors() {
     let d = dir();
     let (_, bytes) = Format::Client.saved(&d);
     let (_, len) = header_of(&bytes, Kind::ClientKey);
-    for index in [0, 1, TOY.lwe_dimension.0, bytes.len() - len - 1] {
+    for index in [
+        0,
+        1,
+        TOY.lwe_dimension.0,
+        bytes.len() - len - CHECKSUM_LEN - 1,
+    ] {
         let mut doctored = bytes.clone();
         doctored[len + index] = 2;
         let err = load_bytes(Format::Client, &d, &doctored).unwrap_err();
@@ -680,5 +688,178 @@ fn the_fingerprint_in_every_file_is_the_sets() {
         assert_eq!(header.fingerprint, fingerprint(&TOY));
         assert_eq!(header.params_name, "TOY");
         let _: &ParameterSet = header.params().unwrap();
+    }
+}
+
+/// Bit positions to flip in a file of `len` bytes whose header is `header_len` bytes: every bit
+/// of the first 256 bytes after the header and of the checksum, then one bit of every 61st byte.
+fn payload_bits(len: usize, header_len: usize) -> Vec<usize> {
+    let dense = header_len..(header_len + 256).min(len);
+    let trailer = len - CHECKSUM_LEN..len;
+    let mut bits: Vec<usize> = dense
+        .chain(trailer)
+        .flat_map(|byte| (0..8).map(move |b| byte * 8 + b))
+        .collect();
+    bits.extend(
+        (header_len + 256..len - CHECKSUM_LEN)
+            .step_by(61)
+            .map(|byte| byte * 8 + byte % 8),
+    );
+    bits
+}
+
+/// Loads a file's bytes from memory as `format`.
+fn load_memory(format: Format, bytes: &[u8]) -> Result<(), FileError> {
+    match format {
+        Format::Client => ClientKey::from_bytes(bytes).map(drop),
+        Format::Server => ServerKey::from_bytes(bytes).map(drop),
+        Format::Input => EncryptedImage::from_bytes(bytes).map(drop),
+        Format::Result => EncryptedLogits::from_bytes(bytes).map(drop),
+    }
+}
+
+#[test]
+fn payload_and_checksum_bit_flips_are_rejected() {
+    let d = dir();
+    for format in FORMATS {
+        let (_, bytes) = format.saved(&d);
+        let (_, len) = header_of(&bytes, format.kind());
+        let bits = payload_bits(bytes.len(), len);
+        // The server key is 4.5 MiB at TOY: about 60 flips in it and 32 in its checksum.
+        let bits: Vec<usize> = match format {
+            Format::Server => {
+                let step = bits.len() / 60;
+                let trailer = 8 * (bytes.len() - CHECKSUM_LEN);
+                let (body, tail): (Vec<usize>, Vec<usize>) =
+                    bits.into_iter().partition(|&b| b < trailer);
+                let tail = tail.into_iter().step_by(8);
+                body.into_iter().step_by(step).chain(tail).collect()
+            }
+            _ => bits,
+        };
+        let mut by_checksum = 0;
+        for &bit in &bits {
+            let mut doctored = bytes.clone();
+            doctored[bit / 8] ^= 1 << (bit % 8);
+            let err = load_memory(format, &doctored).unwrap_err();
+            assert_eq!(err.to_string().lines().count(), 1);
+            assert!(err.to_string().starts_with("<memory>: "), "{err}");
+            match err.problem {
+                Problem::Header(HeaderError::Checksum) => by_checksum += 1,
+                _ if bit / 8 >= bytes.len() - CHECKSUM_LEN => {
+                    panic!("{format:?}: checksum bit {bit}: {err}")
+                }
+                // A client-key byte other than 0 or 1, a Fourier value out of range, a field.
+                Problem::Payload(_) | Problem::Invalid(_) | Problem::Header(_) => {}
+                other => panic!("{format:?} bit {bit}: {other:?}"),
+            }
+        }
+        // Besides the checksum's own bits, payload flips that leave a well-formed object (a
+        // ciphertext bit, a key bit 0 ↔ 1) are caught by the checksum only.
+        let in_checksum = bits
+            .iter()
+            .filter(|&&b| b / 8 >= bytes.len() - CHECKSUM_LEN)
+            .count();
+        assert!(by_checksum > in_checksum, "{format:?}: {by_checksum}");
+    }
+}
+
+#[test]
+fn a_ciphertext_bit_flip_is_caught_by_the_checksum_only() {
+    let d = dir();
+    for format in [Format::Input, Format::Result] {
+        let (path, bytes) = format.saved(&d);
+        let (_, len) = header_of(&bytes, format.kind());
+        // The lowest bit of the last ciphertext's body.
+        let at = bytes.len() - CHECKSUM_LEN - 8;
+        let mut doctored = bytes.clone();
+        doctored[at] ^= 1;
+        assert!(at > len + 20);
+        std::fs::write(&path, &doctored).unwrap();
+        let err = format.load(&path).unwrap_err();
+        assert!(
+            matches!(err.problem, Problem::Header(HeaderError::Checksum)),
+            "{format:?}: {err}"
+        );
+        assert_names_the_file(&err, &path);
+    }
+}
+
+#[test]
+fn loading_from_memory_agrees_with_loading_the_file() {
+    let d = dir();
+    let f = fixture();
+    let (_, bytes) = Format::Input.saved(&d);
+    assert_eq!(EncryptedImage::from_bytes(&bytes).unwrap(), f.image);
+    let (_, bytes) = Format::Result.saved(&d);
+    assert_eq!(EncryptedLogits::from_bytes(&bytes).unwrap(), f.logits);
+    let (_, bytes) = Format::Client.saved(&d);
+    let back = ClientKey::from_bytes(&bytes).unwrap();
+    assert_eq!(
+        back.secret_keys().glwe_key(),
+        f.client.secret_keys().glwe_key()
+    );
+    let (path, bytes) = Format::Server.saved(&d);
+    let back = ServerKey::from_bytes(&bytes).unwrap();
+    let again = d.path().join("again.key");
+    back.save(&again).unwrap();
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&path).unwrap()
+    );
+    for format in FORMATS {
+        let err = load_memory(format, &bytes[..100]).unwrap_err();
+        assert_eq!(err.path, Path::new(she_nn::persist::MEMORY));
+    }
+}
+
+/// `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn a_server_key_file_holds_no_encoding_of_the_secret_key() {
+    let d = dir();
+    let f = fixture();
+    let (_, server) = Format::Server.saved(&d);
+    let keys = f.client.secret_keys();
+    let small = keys.small_lwe_key().bits();
+    let glwe = keys.glwe_key().bits();
+    let as_bytes = |bits: &[u64]| bits.iter().map(|&b| b as u8).collect::<Vec<u8>>();
+    let as_words = |bits: &[u64]| {
+        bits.iter()
+            .flat_map(|b| b.to_le_bytes())
+            .collect::<Vec<u8>>()
+    };
+    let as_packed = |bits: &[u64]| {
+        bits.chunks(8)
+            .map(|c| {
+                c.iter()
+                    .enumerate()
+                    .fold(0u8, |a, (i, &b)| a | ((b as u8) << i))
+            })
+            .collect::<Vec<u8>>()
+    };
+    // The client-key payload, each key as bytes, as 64-bit words and packed 8 bits per byte
+    // (the packed small key is 8 bytes: a chance match in 4.5 MiB is ~2^-41).
+    let (_, client) = Format::Client.saved(&d);
+    let (_, len) = header_of(&client, Kind::ClientKey);
+    let needles = [
+        client[len..client.len() - CHECKSUM_LEN].to_vec(),
+        as_bytes(small),
+        as_bytes(glwe),
+        as_words(small),
+        as_words(glwe),
+        as_packed(small),
+        as_packed(glwe),
+    ];
+    // The needles would be found if they were there.
+    assert!(contains(&client, &needles[1]) && contains(&client, &needles[2]));
+    for (i, needle) in needles.iter().enumerate() {
+        assert!(
+            !contains(&server, needle),
+            "secret encoding {i} found in the server key"
+        );
     }
 }

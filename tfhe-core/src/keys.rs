@@ -19,8 +19,13 @@ use dyn_stack::{GlobalPodBuffer, PodStack};
 use rayon::prelude::*;
 use std::sync::Arc;
 use torus::{Container, ContainerMut, Csprng, EncryptionRng, NoiseDistribution, Torus};
+use zeroize::ZeroizeOnDrop;
 
 /// The client's keys: the small LWE key, the GLWE key and its flattened (big) LWE form.
+///
+/// Every key field zeroizes its bits when dropped ([`ZeroizeOnDrop`]), and `Debug` prints the
+/// parameter set and dimensions only (each key's `Debug` is redacted). Decryption computes the
+/// phase with multiplications by the key bits, never a branch or an index that depends on them.
 #[derive(Clone, Debug)]
 pub struct SecretKeys<T: Torus> {
     params: ParameterSet,
@@ -28,6 +33,9 @@ pub struct SecretKeys<T: Torus> {
     glwe: GlweSecretKey<T>,
     big: LweSecretKey<T>,
 }
+
+/// Every field holding key bits ([`LweSecretKey`], [`GlweSecretKey`]) zeroizes itself on drop.
+impl<T: Torus> ZeroizeOnDrop for SecretKeys<T> {}
 
 fn check_width<T: Torus>(params: &ParameterSet) -> Result<(), TfheError> {
     if params.torus_bits != T::BITS {
@@ -139,7 +147,8 @@ impl<T: Torus> SecretKeys<T> {
         self.encrypt_plaintext(self.params.encoding().encode(m), rng)
     }
 
-    /// Decrypts and decodes with the set's encoding.
+    /// Decrypts and decodes with the set's encoding. No branch or memory access depends on the
+    /// key bits ([`LweSecretKey::phase`]); decoding rounds the phase arithmetically.
     pub fn decrypt<C: Container<Element = T>>(&self, ct: &LweCiphertext<C>) -> u64 {
         self.ciphertext_key().decrypt(ct, &self.params.encoding())
     }

@@ -40,9 +40,14 @@ fn argmax(values: &[i64]) -> Option<usize> {
 pub fn run(args: &DecryptArgs, out: &mut dyn Write) -> Result<(), String> {
     let key = ClientKey::load(&args.client_key).map_err(|e| e.to_string())?;
     let result = EncryptedLogits::load(&args.input).map_err(|e| e.to_string())?;
-    let logits = key
-        .decrypt_logits(&result)
-        .map_err(|e| format!("{}: {e}", args.input.display()))?;
+    // The result does not fit the key (another parameter set): name both files.
+    let logits = key.decrypt_logits(&result).map_err(|e| {
+        format!(
+            "{}: {e} (client key {})",
+            args.input.display(),
+            args.client_key.display()
+        )
+    })?;
     // A loaded result holds at least one logit.
     let class = argmax(&logits).ok_or_else(|| format!("{}: no logits", args.input.display()))?;
     let text: Vec<String> = logits.iter().map(i64::to_string).collect();

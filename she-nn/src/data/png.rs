@@ -12,12 +12,15 @@
 //!
 //! Images wider or taller than [`MAX_PNG_SIDE`] are rejected from the header, before any pixel
 //! is decoded, and the decoder's own allocations are capped. The file is read to its end
-//! (`IEND`), so a truncated file is an error. Only the first frame of an animated PNG is read.
+//! (`IEND`), so a truncated file is an error, and nothing may follow `IEND`
+//! ([`DataError::TrailingData`]). Only the first frame of an animated PNG is read.
 
 use super::DataError;
 use ::png::{ColorType, Decoder, Limits, Transformations};
-use std::io::{BufRead, BufReader, Cursor, Seek};
+use std::cell::Cell;
+use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::rc::Rc;
 
 /// Largest width or height accepted.
 pub const MAX_PNG_SIDE: u32 = 4096;
@@ -31,16 +34,58 @@ const DECODER_BYTES: usize = (MAX_PNG_SIDE as usize) * (MAX_PNG_SIDE as usize) *
 pub fn read_png_gray(path: &Path) -> Result<(Vec<u8>, usize, usize), DataError> {
     std::fs::File::open(path)
         .map_err(DataError::from)
-        .and_then(|file| decode(BufReader::new(file)))
+        .and_then(|file| {
+            let len = file.metadata()?.len();
+            decode(BufReader::new(file), len)
+        })
         .map_err(|e| e.in_file(path))
 }
 
 /// [`read_png_gray`] for a PNG held in memory: `(pixels, width, height)`.
 pub fn decode_png_gray(bytes: &[u8]) -> Result<(Vec<u8>, usize, usize), DataError> {
-    decode(Cursor::new(bytes))
+    decode(Cursor::new(bytes), bytes.len() as u64)
 }
 
-fn decode<R: BufRead + Seek>(r: R) -> Result<(Vec<u8>, usize, usize), DataError> {
+/// A reader that counts how far the decoder has consumed its input.
+struct Tracked<R> {
+    inner: R,
+    position: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.position.set(self.position.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Tracked<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.inner.consume(amount);
+        self.position.set(self.position.get() + amount as u64);
+    }
+}
+
+impl<R: Seek> Seek for Tracked<R> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let position = self.inner.seek(to)?;
+        self.position.set(position);
+        Ok(position)
+    }
+}
+
+/// Decodes a PNG of `len` bytes from `r`.
+fn decode<R: BufRead + Seek>(r: R, len: u64) -> Result<(Vec<u8>, usize, usize), DataError> {
+    let position = Rc::new(Cell::new(0));
+    let r = Tracked {
+        inner: r,
+        position: Rc::clone(&position),
+    };
     let mut decoder = Decoder::new_with_limits(
         r,
         Limits {
@@ -67,8 +112,12 @@ fn decode<R: BufRead + Seek>(r: R) -> Result<(Vec<u8>, usize, usize), DataError>
     })?;
     let mut buf = vec![0u8; size];
     let frame = reader.next_frame(&mut buf)?;
-    // Read on to `IEND`, so a truncated or corrupt file is an error even past the pixels.
+    // Read on to `IEND`, so a truncated or corrupt file is an error even past the pixels, and
+    // check that `IEND` ends the file.
     reader.finish()?;
+    if position.get() != len {
+        return Err(DataError::TrailingData);
+    }
     let (color, depth) = (frame.color_type, frame.bit_depth);
     if depth != ::png::BitDepth::Eight {
         return Err(DataError::UnsupportedPng(format!("{color:?} at {depth:?}")));
@@ -218,6 +267,30 @@ mod tests {
             decode_png_gray(b"not a png"),
             Err(DataError::Png(_))
         ));
+    }
+
+    #[test]
+    fn bytes_after_iend_are_rejected() {
+        let good = encode(3, 2, ColorType::Grayscale, BitDepth::Eight, &[9; 6]);
+        assert!(decode_png_gray(&good).is_ok());
+        for extra in [&[0u8][..], b"trailing garbage", &good] {
+            let mut long = good.clone();
+            long.extend_from_slice(extra);
+            assert!(
+                matches!(decode_png_gray(&long), Err(DataError::TrailingData)),
+                "{} extra bytes",
+                extra.len()
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.png");
+        let mut long = good.clone();
+        long.push(0);
+        std::fs::write(&path, &long).unwrap();
+        let err = read_png_gray(&path).unwrap_err();
+        assert!(err.to_string().contains("long.png"), "{err}");
+        std::fs::write(&path, &good).unwrap();
+        assert!(read_png_gray(&path).is_ok());
     }
 
     #[test]

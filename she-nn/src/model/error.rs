@@ -184,10 +184,10 @@ pub enum ModelError {
         /// Limit.
         limit: u64,
     },
-    /// The input ended before the announced payload length.
-    #[error("file truncated: payload should be {expected} bytes, found {found}")]
+    /// The input ended before the announced payload and the checksum after it.
+    #[error("file truncated: {expected} bytes of payload and checksum announced, found {found}")]
     Truncated {
-        /// Announced payload length.
+        /// Announced payload length plus the checksum's.
         expected: u64,
         /// Bytes actually present.
         found: u64,

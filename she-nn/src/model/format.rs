@@ -1,5 +1,6 @@
 //! The model file: a [`crate::header`] of kind [`Kind::Model`] (no parameter set: empty name,
-//! fingerprint 0), then the payload below. Every integer is little-endian; sizes are `u32`.
+//! fingerprint 0), then the payload below, then the checksum (SHA-256 of the header and the
+//! payload, [`crate::header::Checksum`]). Every integer is little-endian; sizes are `u32`.
 //!
 //! ```text
 //! field                 size          meaning
@@ -29,14 +30,15 @@
 //!
 //! Reading trusts nothing: the payload length is bounded by [`MAX_PAYLOAD_LEN`] and only the bytes
 //! actually present are buffered; every count is checked against the bytes left in the payload
-//! before anything is allocated for it; every byte that is read must be used; and the decoded
-//! model must pass [`Model::validate`]. Any malformed input gives a typed [`ModelError`].
+//! before anything is allocated for it; every byte that is read must be used; the decoded
+//! model must pass [`Model::validate`]; and the checksum must match (checked last, so that a
+//! structural error is reported as such). Any malformed input gives a typed [`ModelError`].
 
 use super::{
     is_valid_name, BatchNorm, Conv2d, Dense, InputSpec, Layer, Model, ModelError, Pool2d, Relu,
     Shape, MAX_LAYERS, MAX_NAME_LEN, MAX_PARAMETERS,
 };
-use crate::header::{Header, Kind};
+use crate::header::{Checksum, Header, Kind, CHECKSUM_LEN};
 use crate::quantize::WeightCode;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -65,7 +67,7 @@ pub const MAX_PAYLOAD_LEN: u64 = 2
     + MAX_LAYERS as u64 * 21
     + MAX_PARAMETERS as u64 * BATCH_NORM_CHANNEL_BYTES;
 
-/// Writes `model` as a model file (header and payload) to `w`.
+/// Writes `model` as a model file (header, payload and checksum) to `w`.
 ///
 /// The model is validated first: an invalid model is not written and gives an error of kind
 /// [`io::ErrorKind::InvalidInput`] carrying the [`ModelError`]; so does a dimension above
@@ -75,13 +77,18 @@ pub fn write_model(model: &Model, w: &mut dyn Write) -> io::Result<()> {
         .validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let payload = encode_payload(model)?;
-    Header::new(Kind::Model, None, payload.len() as u64).write(w)?;
-    w.write_all(&payload)
+    let header = Header::new(Kind::Model, None, payload.len() as u64);
+    header.write(w)?;
+    w.write_all(&payload)?;
+    let mut checksum = Checksum::new(&header);
+    checksum.update(&payload);
+    w.write_all(&checksum.finish())
 }
 
 /// Reads a model file from `r`: checks the header (magic, version, [`Kind::Model`], no parameter
 /// set), bounds the payload length, reads exactly that many bytes, decodes them (see the module
-/// documentation) and validates the model. Bytes after the payload are left unread.
+/// documentation), validates the model and checks the checksum that follows the payload. Bytes
+/// after the checksum are left unread.
 pub fn read_model(r: &mut dyn Read) -> Result<Model, ModelError> {
     let header = Header::read(r, Kind::Model)?;
     if !header.params_name.is_empty() || header.fingerprint != 0 {
@@ -96,16 +103,25 @@ pub fn read_model(r: &mut dyn Read) -> Result<Model, ModelError> {
         });
     }
     // `take` + `read_to_end` buffers only what is really there, whatever the header claims.
+    let expected = header.payload_len + CHECKSUM_LEN as u64;
     let mut payload = Vec::new();
-    r.take(header.payload_len).read_to_end(&mut payload)?;
-    if (payload.len() as u64) < header.payload_len {
+    r.take(expected).read_to_end(&mut payload)?;
+    if (payload.len() as u64) < expected {
         return Err(ModelError::Truncated {
-            expected: header.payload_len,
+            expected,
             found: payload.len() as u64,
         });
     }
+    // At least CHECKSUM_LEN bytes were read: split the checksum off the end.
+    let at = payload.len() - CHECKSUM_LEN;
+    let mut stored = [0u8; CHECKSUM_LEN];
+    stored.copy_from_slice(&payload[at..]);
+    payload.truncate(at);
     let model = decode_payload(&payload)?;
     model.validate()?;
+    let mut checksum = Checksum::new(&header);
+    checksum.update(&payload);
+    checksum.verify(&stored).map_err(ModelError::Header)?;
     Ok(model)
 }
 
@@ -120,7 +136,7 @@ impl Model {
     }
 
     /// Reads the model file at `path` ([`read_model`]) and checks that nothing follows the
-    /// payload.
+    /// checksum.
     pub fn load(path: &Path) -> Result<Model, ModelError> {
         let mut r = io::BufReader::new(std::fs::File::open(path)?);
         let model = read_model(&mut r)?;
@@ -457,8 +473,16 @@ mod tests {
         assert_eq!(read_model(&mut bytes.as_slice()).unwrap(), model);
         assert_eq!(
             u64::from_le_bytes(bytes[21..29].try_into().unwrap()),
-            (bytes.len() - HEADER_LEN) as u64
+            (bytes.len() - HEADER_LEN - CHECKSUM_LEN) as u64
         );
+    }
+
+    #[test]
+    fn the_shipped_model_reads_with_a_valid_checksum() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/models/mnist-she.model");
+        let model = Model::load(Path::new(path)).unwrap();
+        assert_eq!(model.name, "she-mnist");
+        assert_eq!(bytes_of(&model), std::fs::read(path).unwrap());
     }
 
     #[test]
@@ -529,21 +553,39 @@ mod tests {
         }
     }
 
+    /// `bytes` with its last [`CHECKSUM_LEN`] bytes replaced by the SHA-256 of the rest, so that
+    /// a damaged file reaches the decoder's own checks and then passes the checksum.
+    fn resealed(bytes: &[u8]) -> Vec<u8> {
+        use sha2::{Digest, Sha256};
+        let at = bytes.len().saturating_sub(CHECKSUM_LEN);
+        let mut out = bytes[..at].to_vec();
+        out.extend_from_slice(&Sha256::digest(&out));
+        out
+    }
+
     #[test]
-    fn single_bit_flips_are_rejected_or_canonical() {
+    fn every_single_bit_flip_is_rejected() {
         let mut rng = TestRng::new(11);
         let mut files = vec![bytes_of(&tiny())];
         files.extend((0..20).map(|_| bytes_of(&random_model(&mut rng))));
-        let mut rejected = 0;
+        let (mut structural, mut checksum) = (0, 0);
         for original in &files {
             for bit in 0..original.len() * 8 {
                 let mut bytes = original.clone();
                 bytes[bit / 8] ^= 1 << (bit % 8);
-                check_mutant(&bytes);
-                rejected += usize::from(read_model(&mut bytes.as_slice()).is_err());
+                match read_model(&mut bytes.as_slice()) {
+                    Err(ModelError::Header(HeaderError::Checksum)) => checksum += 1,
+                    Err(_) => structural += 1,
+                    Ok(_) => panic!("bit {bit} flipped and accepted"),
+                }
+                // With a recomputed checksum the decoder alone must reject it or decode a model
+                // whose canonical encoding it is.
+                check_mutant(&resealed(&bytes));
             }
         }
-        assert!(rejected > 0);
+        // Both kinds of rejection happen: the structure catches some flips, the checksum the
+        // rest (e.g. a weight code changed into another valid code).
+        assert!(structural > 0 && checksum > 0, "{structural} {checksum}");
     }
 
     #[test]
@@ -556,7 +598,10 @@ mod tests {
                 let at = rng.below(bytes.len());
                 bytes[at] = rng.next_u64() as u8;
             }
-            check_mutant(&bytes);
+            if bytes != original {
+                assert!(read_model(&mut bytes.as_slice()).is_err());
+            }
+            check_mutant(&resealed(&bytes));
         }
     }
 
@@ -657,11 +702,14 @@ mod tests {
                 code: 16
             })
         ));
-        // One byte more in the payload than the layers use.
-        let mut bytes = original.clone();
+        // One byte more in the payload than the layers use (with a matching checksum).
+        let mut bytes = original[..original.len() - CHECKSUM_LEN].to_vec();
         bytes.push(0);
         let len = (bytes.len() - HEADER_LEN) as u64;
         bytes[21..29].copy_from_slice(&len.to_le_bytes());
+        let mut checksum = Checksum::new(&Header::new(Kind::Model, None, len));
+        checksum.update(&bytes[HEADER_LEN..]);
+        bytes.extend_from_slice(&checksum.finish());
         assert!(matches!(
             read_model(&mut bytes.as_slice()),
             Err(ModelError::TrailingBytes { count: 1 })
