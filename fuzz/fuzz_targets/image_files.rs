@@ -1,19 +1,6 @@
-//! Client images from untrusted bytes: IDX image and label files (plain or gzip'd) and PNG files
-//! give a typed error or pixels of the announced size — never a panic.
+//! cargo-fuzz target `image_files`: runs [`she_fuzzing::image_files`], which the workspace's tests also
+//! replay on the committed seeds in `fuzz/seeds/image_files/`. See fuzz/README.md.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use she_nn::data::mnist::{read_idx_images, read_idx_labels};
-use she_nn::data::png::decode_png_gray;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(images) = read_idx_images(&mut &data[..]) {
-        assert_eq!(
-            images.pixels.len(),
-            images.len() * images.rows * images.cols
-        );
-    }
-    let _ = read_idx_labels(&mut &data[..]);
-    if let Ok((pixels, width, height)) = decode_png_gray(data) {
-        assert_eq!(pixels.len(), width * height);
-    }
-});
+fuzz_target!(|data: &[u8]| she_fuzzing::image_files(data));
