@@ -66,7 +66,7 @@ const GATE_ROUNDS: usize = 50;
 const TFHE_RS: &str = "tfhe-rs 1.8.2";
 /// The label of this project.
 const SHE_RS: &str = "she-rs";
-/// The same calls with the SIMD kernels switched off (`tfhe_core::fft::set_simd_enabled(false)`).
+/// The same calls with the SIMD kernels switched off (`tfhe_core::kernels::set_simd_enabled(false)`).
 const SHE_RS_SCALAR: &str = "she-rs, portable kernels";
 
 type BenchResult<T> = Result<T, Box<dyn Error>>;
@@ -316,11 +316,11 @@ fn ks_pbs(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
             run: Box::new(|i| {
                 let m = message(i);
                 let input = sk.encrypt(m, &mut scalar_rng);
-                tfhe_core::fft::set_simd_enabled(false);
+                tfhe_core::kernels::set_simd_enabled(false);
                 let start = Instant::now();
                 ek.bootstrap_into(&mut scalar_out, &input, &lut, &mut scalar_buffers);
                 let time = start.elapsed();
-                tfhe_core::fft::set_simd_enabled(true);
+                tfhe_core::kernels::set_simd_enabled(true);
                 check(m, sk.decrypt(&scalar_out)).map(|()| time)
             }),
         },
@@ -432,11 +432,11 @@ fn nand(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
                     sk.encrypt_bool(a, &mut scalar_rng),
                     sk.encrypt_bool(b, &mut scalar_rng),
                 );
-                tfhe_core::fft::set_simd_enabled(false);
+                tfhe_core::kernels::set_simd_enabled(false);
                 let start = Instant::now();
                 let out = ek.gate(Gate::Nand, &ca, &cb, &mut scalar_buffers);
                 let time = start.elapsed();
-                tfhe_core::fft::set_simd_enabled(true);
+                tfhe_core::kernels::set_simd_enabled(true);
                 check((a, b), sk.decrypt_bool(&out)).map(|()| time)
             }),
         },
@@ -526,7 +526,10 @@ fn main() -> BenchResult<()> {
     let header = [
         ("cpu", format!("{} ({cores} logical CPUs)", cpu_model())),
         ("features", cpu_features()),
-        ("she-rs kernels", tfhe_core::fft::simd_level().to_string()),
+        (
+            "she-rs kernels",
+            tfhe_core::kernels::simd_level().to_string(),
+        ),
         ("date", utc_now()),
         ("load average at start", load_average()),
         ("profile", profile()),

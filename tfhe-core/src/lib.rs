@@ -11,6 +11,7 @@
 //! | [`fft`] | negacyclic polynomial products on concrete-fft (twist, plan cache, scratch sizes) |
 //! | [`ggsw`] | GGSW ciphertexts, their Fourier form, the external product and the CMux |
 //! | [`bootstrap`] | bootstrapping key, lookup tables, blind rotation, programmable bootstrapping |
+//! | [`kernels`] | the AVX2 inner loops and their portable twins (bit-identical), chosen at run time |
 //! | [`keys`] | the client's [`keys::SecretKeys`] and the server's [`keys::EvaluationKeys`] |
 //! | [`gates`] | gate bootstrapping: the ten two-input gates, NOT and MUX |
 //! | [`noise`] | closed-form variance of every operation, failure probabilities |
@@ -48,6 +49,7 @@ pub mod fft;
 pub mod gates;
 pub mod ggsw;
 pub mod glwe;
+pub mod kernels;
 pub mod keys;
 pub mod lwe;
 pub mod noise;

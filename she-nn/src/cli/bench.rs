@@ -84,7 +84,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
             out,
             "she bench: medians of wall time on this machine ({} rayon threads available, {} kernels)",
             rayon::current_num_threads(),
-            tfhe_core::fft::simd_level()
+            tfhe_core::kernels::simd_level()
         )
         .map_err(output_error)?;
     }

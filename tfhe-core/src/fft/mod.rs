@@ -21,17 +21,16 @@
 //! has AVX2 and FMA (checked at run time; the baseline x86-64 build would otherwise compile them
 //! to scalar SSE2). Each kernel is the twin of a portable one with the same operations in the
 //! same order and no fused multiply-add, so results are bit-identical with or without SIMD (the
-//! kernel tests check this on random and extreme inputs); [`simd_level`] says which runs and
-//! [`set_simd_enabled`] turns the SIMD kernels off for measurements.
+//! kernel tests check this on random and extreme inputs); [`crate::kernels`] says which runs and
+//! can turn the SIMD kernels off for measurements.
 
-mod kernels;
 mod plan;
 pub mod twist;
 
 pub use concrete_fft::c64;
-pub use kernels::{set_simd_enabled, simd_level};
 pub use plan::Fft;
 
+use crate::kernels;
 use dyn_stack::{PodStack, ReborrowMut, SizeOverflow, StackReq};
 use torus::{SignedDecomposer, Torus};
 
@@ -251,7 +250,7 @@ pub fn add_exact_product_with_binary<T: Torus>(out: &mut [T], a: &[T], s: &[T]) 
 
 #[cfg(test)]
 mod tests {
-    use super::kernels::scalar::f64_to_torus;
+    use crate::kernels::scalar::f64_to_torus;
 
     #[test]
     fn f64_to_torus_matches_exact_rounding() {

@@ -167,11 +167,7 @@ impl<T: Torus, C: Container<Element = T>> LweKeyswitchKey<C> {
                     continue;
                 }
                 let start = (i * levels + level - 1) * size;
-                let row = &key[start..start + size];
-                let d = T::from_i64_wrapping(digit);
-                for (o, &k) in out.iter_mut().zip(row) {
-                    *o = o.wrapping_sub(k.wrapping_mul(d));
-                }
+                crate::kernels::sub_scaled(out, &key[start..start + size], digit);
             }
         }
     }

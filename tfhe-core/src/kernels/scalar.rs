@@ -76,6 +76,14 @@ pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64]) {
     }
 }
 
+/// `out ← out − digit·row` (wrapping): one level of one mask element in a key switch.
+pub(crate) fn sub_scaled<T: Torus>(out: &mut [T], row: &[T], digit: i64) {
+    let d = T::from_i64_wrapping(digit);
+    for (o, &k) in out.iter_mut().zip(row) {
+        *o = o.wrapping_sub(k.wrapping_mul(d));
+    }
+}
+
 /// `round(x) mod 2^w` for any `x` (also beyond `±2^63`, where the FFT's sums can land); ties
 /// round away from zero; `±∞` and NaN give 0.
 ///

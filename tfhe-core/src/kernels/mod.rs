@@ -1,6 +1,7 @@
-//! The inner loops around the FFT — twisting and decomposing into the Fourier domain, the
-//! pointwise multiply-add, untwisting and rounding back to the torus — with a portable version
-//! ([`scalar`]) and an AVX2 version chosen at run time.
+//! The inner loops of bootstrapping — around the FFT: decomposing and twisting into the Fourier
+//! domain, the pointwise multiply-adds, untwisting and rounding back to the torus; and the
+//! multiply-subtract of key switching — with a portable version (`scalar`) and an AVX2 version
+//! chosen at run time.
 //!
 //! The SIMD kernels are twins of the scalar ones: the same operations in the same order, no fused
 //! multiply-add, so the results are bit-identical and everything above (external product, blind
@@ -17,17 +18,11 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use torus::{SignedDecomposer, Torus};
 
 /// A torus word the SIMD kernels handle as a 64-bit lane.
-pub(crate) trait Word: bytemuck::Pod {
-    const BITS: u32;
-}
+pub(crate) trait Word: Torus {}
 
-impl Word for u32 {
-    const BITS: u32 = 32;
-}
+impl Word for u32 {}
 
-impl Word for u64 {
-    const BITS: u32 = 64;
-}
+impl Word for u64 {}
 
 static SIMD_ENABLED: AtomicBool = AtomicBool::new(true);
 
@@ -76,6 +71,43 @@ pub(crate) fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
         return;
     }
     scalar::mul_add_assign(acc, a, b);
+}
+
+/// `out ← out − digit·row` (wrapping), the inner loop of key switching.
+///
+/// # Panics
+/// If the lengths differ.
+pub(crate) fn sub_scaled<T: Torus>(out: &mut [T], row: &[T], digit: i64) {
+    assert_eq!(out.len(), row.len(), "row length");
+    #[cfg(target_arch = "x86_64")]
+    if avx2_in_use() && digit.unsigned_abs() < 1 << 31 {
+        if T::BITS == 64 {
+            if let (Ok(out), Ok(row)) = (
+                bytemuck::try_cast_slice_mut::<T, u64>(out),
+                bytemuck::try_cast_slice::<T, u64>(row),
+            ) {
+                // SAFETY: AVX2 is present; the kernel checks the lengths and the digit.
+                #[allow(unsafe_code)]
+                unsafe {
+                    avx2::sub_scaled(out, row, digit)
+                };
+                return;
+            }
+        } else if T::BITS == 32 {
+            if let (Ok(out), Ok(row)) = (
+                bytemuck::try_cast_slice_mut::<T, u32>(out),
+                bytemuck::try_cast_slice::<T, u32>(row),
+            ) {
+                // SAFETY: as above.
+                #[allow(unsafe_code)]
+                unsafe {
+                    avx2::sub_scaled(out, row, digit)
+                };
+                return;
+            }
+        }
+    }
+    scalar::sub_scaled(out, row, digit);
 }
 
 /// `out_c ← Σ_r digits_r ⊙ rows_(r,c)`: see `scalar::fourier_dot`.
@@ -427,6 +459,33 @@ mod tests {
                 }
                 prop_assert!(same_bits(&acc, out));
             }
+        }
+
+        #[test]
+        fn sub_scaled_twins(row in prop::collection::vec(any::<u64>(), 0..23),
+                            start in prop::collection::vec(any::<u64>(), 23),
+                            digit in prop_oneof![-9i64..=9, -(1i64 << 31) + 1..(1i64 << 31),
+                                                 Just((1i64 << 31) - 1), Just(-(1i64 << 31) + 1)]) {
+            if !avx2_present() { return Ok(()); }
+            let n = row.len();
+            let mut expected = start[..n].to_vec();
+            let mut actual = expected.clone();
+            scalar::sub_scaled(&mut expected, &row, digit);
+            // SAFETY: AVX2 checked by `avx2_present`.
+            unsafe { avx2::sub_scaled(&mut actual, &row, digit) };
+            prop_assert_eq!(&expected, &actual);
+            // The oracle: exact integer arithmetic modulo 2^64.
+            for ((e, &k), &s) in expected.iter().zip(&row).zip(&start) {
+                let want = (i128::from(s) - i128::from(k) * i128::from(digit)).rem_euclid(1 << 64);
+                prop_assert_eq!(u128::from(*e), want as u128);
+            }
+            let row32: Vec<u32> = row.iter().map(|&x| x as u32).collect();
+            let mut expected32: Vec<u32> = start[..n].iter().map(|&x| (x >> 3) as u32).collect();
+            let mut actual32 = expected32.clone();
+            scalar::sub_scaled(&mut expected32, &row32, digit);
+            // SAFETY: as above.
+            unsafe { avx2::sub_scaled(&mut actual32, &row32, digit) };
+            prop_assert_eq!(expected32, actual32);
         }
 
         #[test]

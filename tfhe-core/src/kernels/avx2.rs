@@ -123,6 +123,53 @@ pub(super) unsafe fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
     super::scalar::mul_add_assign(&mut acc[2 * pairs..], &a[2 * pairs..], &b[2 * pairs..]);
 }
 
+/// See `scalar::sub_scaled`: `out ← out − digit·row`, for `|digit| < 2^31`. `u64` words
+/// multiply as `k·|d| = lo(k)·|d| + (hi(k)·|d|)·2^32 mod 2^64` (two 32×32→64 products) and add
+/// or subtract by the sign of `d`; `u32` words multiply eight at a time modulo `2^32`.
+///
+/// # Safety
+/// The CPU must support AVX2. Slices of equal length, `|digit| < 2^31` (checked).
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn sub_scaled<W: Word>(out: &mut [W], row: &[W], digit: i64) {
+    assert!(out.len() == row.len() && digit.unsigned_abs() < 1 << 31);
+    let per_register = 256 / W::BITS as usize;
+    let whole = out.len() / per_register * per_register;
+    let (o, k) = (
+        out.as_mut_ptr().cast::<__m256i>(),
+        row.as_ptr().cast::<__m256i>(),
+    );
+    if W::BITS == 64 {
+        let magnitude = _mm256_set1_epi64x(digit.unsigned_abs() as i64);
+        for v in 0..whole / per_register {
+            // SAFETY: register v covers words 4v..4v+3 < whole ≤ len of both slices.
+            unsafe {
+                let key = _mm256_loadu_si256(k.add(v));
+                let low = _mm256_mul_epu32(key, magnitude);
+                let high = _mm256_mul_epu32(_mm256_srli_epi64::<32>(key), magnitude);
+                let product = _mm256_add_epi64(low, _mm256_slli_epi64::<32>(high));
+                let acc = _mm256_loadu_si256(o.add(v));
+                let acc = if digit < 0 {
+                    _mm256_add_epi64(acc, product)
+                } else {
+                    _mm256_sub_epi64(acc, product)
+                };
+                _mm256_storeu_si256(o.add(v), acc);
+            }
+        }
+    } else {
+        let d = _mm256_set1_epi32(digit as i32);
+        for v in 0..whole / per_register {
+            // SAFETY: register v covers words 8v..8v+7 < whole ≤ len of both slices.
+            unsafe {
+                let product = _mm256_mullo_epi32(_mm256_loadu_si256(k.add(v)), d);
+                let acc = _mm256_sub_epi32(_mm256_loadu_si256(o.add(v)), product);
+                _mm256_storeu_si256(o.add(v), acc);
+            }
+        }
+    }
+    super::scalar::sub_scaled(&mut out[whole..], &row[whole..], digit);
+}
+
 /// See `scalar::fourier_dot`.
 ///
 /// # Safety
