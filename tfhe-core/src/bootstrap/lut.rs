@@ -18,7 +18,7 @@
 
 use crate::dimensions::PolynomialSize;
 use crate::error::TfheError;
-use torus::{Encoding, Polynomial, Torus};
+use torus::{Encoding, Torus};
 
 /// A test vector of `N` torus coefficients, ready to be rotated by a blind rotation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,13 +34,9 @@ impl<T: Torus> LookupTable<T> {
         input: &Encoding,
         f: impl Fn(u64) -> T,
     ) -> Result<Self, TfheError> {
-        if input.padding_bits() == 0 {
-            return Err(TfheError::LookupTable(
-                "a padding-aware table needs at least one padding bit (use negacyclic_from_fn)",
-            ));
-        }
-        let p = input.message_modulus();
-        Self::boxed(size, input, |m| f(m % p))
+        let mut table = Self::zero(size);
+        table.refill_from_torus_fn(input, f)?;
+        Ok(table)
     }
 
     /// A padding-aware table for an integer function: output `output.encode(f(m))`.
@@ -60,7 +56,9 @@ impl<T: Torus> LookupTable<T> {
         input: &Encoding,
         f: impl Fn(u64) -> T,
     ) -> Result<Self, TfheError> {
-        Self::boxed(size, input, f)
+        let mut table = Self::zero(size);
+        table.refill_negacyclic_from_fn(input, f)?;
+        Ok(table)
     }
 
     /// The sign table: `+value` for phases in `[0, 1/2)`, `−value` in `[1/2, 1)`.
@@ -70,30 +68,66 @@ impl<T: Torus> LookupTable<T> {
         }
     }
 
-    /// Fills `P/2` boxes of `2N/P` coefficients with `f(m)`, then rotates by half a box.
-    fn boxed(
-        size: PolynomialSize,
+    /// The all-zero table of size `N` (a buffer for the `refill_*` methods).
+    pub fn zero(size: PolynomialSize) -> Self {
+        Self {
+            polynomial: vec![T::ZERO; size.0],
+        }
+    }
+
+    /// [`Self::from_torus_fn`] in place, without allocating (hot paths keep one table and
+    /// refill it). On error the table is left unchanged.
+    pub fn refill_from_torus_fn(
+        &mut self,
         input: &Encoding,
         f: impl Fn(u64) -> T,
-    ) -> Result<Self, TfheError> {
-        let n = size.0;
+    ) -> Result<(), TfheError> {
+        if input.padding_bits() == 0 {
+            return Err(TfheError::LookupTable(
+                "a padding-aware table needs at least one padding bit (use negacyclic_from_fn)",
+            ));
+        }
+        let p = input.message_modulus();
+        self.fill_boxes(input, |m| f(m % p))
+    }
+
+    /// [`Self::negacyclic_from_fn`] in place, without allocating. On error the table is left
+    /// unchanged.
+    pub fn refill_negacyclic_from_fn(
+        &mut self,
+        input: &Encoding,
+        f: impl Fn(u64) -> T,
+    ) -> Result<(), TfheError> {
+        self.fill_boxes(input, f)
+    }
+
+    /// [`Self::sign`] in place.
+    pub fn refill_sign(&mut self, value: T) {
+        self.polynomial.fill(value);
+    }
+
+    /// Fills `P/2` boxes of `2N/P` coefficients with `f(m)`, rotated by half a box:
+    /// `v'(X) = X^(−box/2)·v(X)`, i.e. `v'_j = v_(j + box/2)` for `j + box/2 < N` and
+    /// `−v_(j + box/2 − N)` past the end (`X^N = −1`), where `v_i = f(⌊i / box⌋)`.
+    fn fill_boxes(&mut self, input: &Encoding, f: impl Fn(u64) -> T) -> Result<(), TfheError> {
+        let n = self.polynomial.len();
         let total_bits = input.message_bits() + input.padding_bits();
-        if !n.is_power_of_two() || total_bits > size.log2() + 1 {
+        if !n.is_power_of_two() || total_bits > n.trailing_zeros() + 1 {
             return Err(TfheError::LookupTable(
                 "2^(message + padding bits) must divide 2N",
             ));
         }
         let box_size = (2 * n) >> total_bits;
-        let unrotated: Vec<T> = (0..n).map(|j| f((j / box_size) as u64)).collect();
-        // v'(X) = X^(−box/2)·v(X) = X^(2N − box/2)·v(X).
-        let mut polynomial = Polynomial::<Vec<T>>::zero(size);
-        polynomial.assign_monomial_product(
-            &Polynomial::from_container(unrotated),
-            (2 * n - box_size / 2) % (2 * n),
-        );
-        Ok(Self {
-            polynomial: polynomial.into_container(),
-        })
+        let shift = box_size / 2;
+        for (j, v) in self.polynomial.iter_mut().enumerate() {
+            let source = j + shift;
+            *v = if source < n {
+                f((source / box_size) as u64)
+            } else {
+                f(((source - n) / box_size) as u64).wrapping_neg()
+            };
+        }
+        Ok(())
     }
 
     /// The coefficients.
@@ -104,5 +138,52 @@ impl<T: Torus> LookupTable<T> {
     /// `N`.
     pub fn polynomial_size(&self) -> PolynomialSize {
         PolynomialSize(self.polynomial.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use torus::Polynomial;
+
+    /// The table built in place equals the definition: boxes of `f(m)`, then the polynomial
+    /// product with the monomial `X^(2N − box/2)` (the oracle multiplies by the monomial).
+    #[test]
+    fn refill_matches_boxes_times_monomial() {
+        for (n, bits, padding) in [(16usize, 2u32, 1u32), (64, 3, 0), (512, 4, 1), (8, 4, 0)] {
+            let size = PolynomialSize(n);
+            let input = Encoding::new::<u64>(bits, padding).expect("valid encoding");
+            let f = |m: u64| m.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 7;
+            let box_size = (2 * n) >> (bits + padding);
+            let p = input.message_modulus();
+            let unrotated: Vec<u64> = (0..n).map(|i| f(((i / box_size) as u64) % p)).collect();
+            let mut expected = Polynomial::<Vec<u64>>::zero(size);
+            expected.assign_monomial_product(
+                &Polynomial::from_container(unrotated),
+                (2 * n - box_size / 2) % (2 * n),
+            );
+            let mut table = LookupTable::<u64>::sign(size, 5);
+            if padding >= 1 {
+                table.refill_from_torus_fn(&input, f).expect("fits");
+            } else {
+                table.refill_negacyclic_from_fn(&input, f).expect("fits");
+            }
+            assert_eq!(
+                table.as_slice(),
+                expected.coeffs(),
+                "N = {n}, {bits}+{padding} bits"
+            );
+        }
+    }
+
+    #[test]
+    fn refill_errors_leave_the_table_unchanged() {
+        let size = PolynomialSize(16);
+        let mut table = LookupTable::<u64>::sign(size, 3);
+        let no_padding = Encoding::new::<u64>(2, 0).expect("valid");
+        assert!(table.refill_from_torus_fn(&no_padding, |m| m).is_err());
+        let too_fine = Encoding::new::<u64>(5, 1).expect("valid");
+        assert!(table.refill_negacyclic_from_fn(&too_fine, |m| m).is_err());
+        assert!(table.as_slice().iter().all(|&v| v == 3));
     }
 }

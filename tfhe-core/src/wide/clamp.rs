@@ -1,7 +1,6 @@
 //! Lookups on narrow integers and exact clamping of wide ones.
 
 use super::{encode, FailureLedger, IntRange, WideBuffers, WideCiphertext, WideEvaluator};
-use crate::bootstrap::LookupTable;
 use crate::error::TfheError;
 use crate::lwe::LweCiphertextOwned;
 use torus::Encoding;
@@ -31,17 +30,13 @@ impl WideEvaluator<'_> {
         let lo = z.range.lo;
         let var = self.prepare_window(z, d + 1, encode(lo.wrapping_neg(), 63 - d), buffers)?;
         let encoding = Encoding::new::<u64>(d, 1)?;
-        let size = self.keys.params().polynomial_size;
         functions
             .iter()
             .map(|f| {
-                let lut =
-                    LookupTable::from_torus_fn(
-                        size,
-                        &encoding,
-                        |m| f(lo.saturating_add(m as i64)),
-                    )?;
-                Ok(self.bootstrap_window(&lut, var, d + 1, buffers, ledger))
+                buffers
+                    .lut
+                    .refill_from_torus_fn(&encoding, |m| f(lo.saturating_add(m as i64)))?;
+                Ok(self.bootstrap_window(var, d + 1, buffers, ledger))
             })
             .collect()
     }
@@ -121,11 +116,12 @@ impl WideEvaluator<'_> {
         buffers.scaled.copy_from(&window);
         self.keyswitch_window(buffers);
         let var = peel.window_variance + self.bootstrap_variance + self.input_variance;
-        let size = self.keys.params().polynomial_size;
-        let lut = LookupTable::negacyclic_from_fn(size, &Encoding::new::<u64>(d + 1, 0)?, |r| {
-            encode(-(r.min(m as u64) as i64), out_scale_log2 - 1)
-        })?;
-        let selected = self.bootstrap_window(&lut, var, d + 1, buffers, ledger);
+        buffers
+            .lut
+            .refill_negacyclic_from_fn(&Encoding::new::<u64>(d + 1, 0)?, |r| {
+                encode(-(r.min(m as u64) as i64), out_scale_log2 - 1)
+            })?;
+        let selected = self.bootstrap_window(var, d + 1, buffers, ledger);
         let half = WideCiphertext {
             ciphertext: peel.extras.into_iter().next().expect("one extra table"),
             scale_log2: out_scale_log2 - 1,

@@ -14,7 +14,6 @@
 //! `z` grows by one bootstrap output.
 
 use super::{FailureLedger, IntRange, WideBuffers, WideCiphertext, WideEvaluator};
-use crate::bootstrap::LookupTable;
 use crate::error::TfheError;
 use crate::lwe::LweCiphertextOwned;
 use torus::Encoding;
@@ -74,13 +73,8 @@ impl WideEvaluator<'_> {
         let offset = half_slot - (1u64 << (62 - size.log2()));
         let var_top = self.prepare_window(z, window_bits, offset, buffers)?;
         let minus_quarter = (1u64 << 62).wrapping_neg();
-        let top = self.bootstrap_window(
-            &LookupTable::sign(size, minus_quarter),
-            var_top,
-            window_bits,
-            buffers,
-            ledger,
-        );
+        buffers.lut.refill_sign(minus_quarter);
+        let top = self.bootstrap_window(var_top, window_bits, buffers, ledger);
 
         // 2. Clear τ in the scaled window itself, so the bootstrap's output noise is not
         //    multiplied by 2^t: 2^t·z + offset − offset − (top + 1/4) = 2^t·z − τ/2. Then the
@@ -97,9 +91,8 @@ impl WideEvaluator<'_> {
                     buffers: &mut WideBuffers,
                     ledger: &mut FailureLedger|
          -> Result<LweCiphertextOwned<u64>, TfheError> {
-            let lut = LookupTable::from_torus_fn(size, &digit_encoding, f)?;
+            buffers.lut.refill_from_torus_fn(&digit_encoding, f)?;
             Ok(self.bootstrap_window(
-                &lut,
                 var_digit + self.input_variance,
                 window_bits,
                 buffers,

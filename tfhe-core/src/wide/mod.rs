@@ -40,6 +40,7 @@ mod clamp;
 mod floor;
 mod window;
 
+use crate::bootstrap::LookupTable;
 use crate::dimensions::LweDimension;
 use crate::error::TfheError;
 use crate::keys::{BootstrapBuffers, EvaluationKeys};
@@ -287,6 +288,8 @@ pub struct WideBuffers {
     scaled: LweCiphertextOwned<u64>,
     /// The key-switched window, under the small key.
     small: LweCiphertextOwned<u64>,
+    /// The lookup table of the next bootstrap, refilled in place.
+    lut: LookupTable<u64>,
 }
 
 impl<'k> WideEvaluator<'k> {
@@ -317,6 +320,7 @@ impl<'k> WideEvaluator<'k> {
             pbs: self.keys.buffers(),
             scaled: LweCiphertext::zero(p.big_lwe_dimension()),
             small: LweCiphertext::zero(p.lwe_dimension),
+            lut: LookupTable::zero(p.polynomial_size),
         }
     }
 }

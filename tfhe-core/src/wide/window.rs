@@ -8,7 +8,6 @@
 //! and are not multiplied.
 
 use super::{FailureLedger, WideBuffers, WideCiphertext, WideEvaluator};
-use crate::bootstrap::LookupTable;
 use crate::error::TfheError;
 use crate::lwe::{LweCiphertext, LweCiphertextOwned};
 
@@ -48,11 +47,11 @@ impl WideEvaluator<'_> {
             .keyswitch(&mut buffers.small, &buffers.scaled);
     }
 
-    /// `PBS(small, lut)` into a new ciphertext under the big key; records its failure
-    /// probability for a `b`-bit window read with input variance `variance`.
+    /// `PBS(small, buffers.lut)` into a new ciphertext under the big key (the caller refills the
+    /// table first); records its failure probability for a `b`-bit window read with input
+    /// variance `variance`.
     pub(super) fn bootstrap_window(
         &self,
-        lut: &LookupTable<u64>,
         variance: f64,
         window_bits: u32,
         buffers: &mut WideBuffers,
@@ -60,7 +59,7 @@ impl WideEvaluator<'_> {
     ) -> LweCiphertextOwned<u64> {
         let mut out = LweCiphertext::zero(self.keys.params().big_lwe_dimension());
         self.keys
-            .bootstrap_only(&mut out, &buffers.small, lut, &mut buffers.pbs);
+            .bootstrap_only(&mut out, &buffers.small, &buffers.lut, &mut buffers.pbs);
         ledger.record(variance, margin(window_bits));
         out
     }
