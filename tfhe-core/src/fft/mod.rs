@@ -278,7 +278,7 @@ mod tests {
         ];
         for x in cases {
             // Oracle: exact arithmetic in i128 / u128 where representable.
-            let r = x.round();
+            let r = x.round_ties_even();
             let expected = if r.abs() < 1.7e38 {
                 (r as i128).rem_euclid(1i128 << 64) as u64
             } else {

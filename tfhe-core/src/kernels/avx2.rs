@@ -71,11 +71,29 @@ fn small_i64_to_f64(d: __m256i) -> __m256d {
     )
 }
 
-/// `round(x) mod 2^64` per lane: the twin of `scalar::f64_to_torus`. Variable shifts by 64 or
-/// more give 0 on AVX2, which covers the out-of-range cases without branches.
+/// `round(x) mod 2^64` per lane, ties to even: the twin of `scalar::f64_to_torus`.
+///
+/// Two fast paths cover almost every vector the FFT produces: all `|x| < 2^51` (the sums of the
+/// 32-bit sets) converts by adding `1.5·2^52`, which leaves `round(x)` in the mantissa, and all
+/// `|x| ≥ 2^52` (the 64-bit sets) is `m·2^e`, one shift. Mixed vectors, zeros, infinities and
+/// NaN take the general path. Variable shifts by 64 or more give 0 on AVX2, which covers the
+/// out-of-range cases without branches.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn f64_to_u64(x: __m256d) -> __m256i {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+    let magnitude_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+    let small = _mm256_cmp_pd::<_CMP_LT_OQ>(
+        _mm256_and_pd(x, magnitude_mask),
+        _mm256_set1_pd(2_251_799_813_685_248.0), // 2^51
+    );
+    if _mm256_movemask_pd(small) == 0b1111 {
+        let magic = _mm256_set1_pd(MAGIC);
+        return _mm256_sub_epi64(
+            _mm256_castpd_si256(_mm256_add_pd(x, magic)),
+            _mm256_castpd_si256(magic),
+        );
+    }
     let bits = _mm256_castpd_si256(x);
     let one = _mm256_set1_epi64x(1);
     let biased = _mm256_and_si256(_mm256_srli_epi64::<52>(bits), _mm256_set1_epi64x(0x7ff));
@@ -86,14 +104,33 @@ fn f64_to_u64(x: __m256d) -> __m256i {
     // x = ±mantissa · 2^exponent (a zero or subnormal x has exponent ≤ −1074 and rounds to 0,
     // as in the scalar code, whatever its implicit bit).
     let exponent = _mm256_sub_epi64(biased, _mm256_set1_epi64x(1075));
-    let shift = _mm256_sub_epi64(_mm256_setzero_si256(), exponent);
     // exponent ≥ 0: mantissa << exponent (a negative exponent is a huge unsigned count: 0).
     let left = _mm256_sllv_epi64(mantissa, exponent);
-    // exponent < 0: (mantissa + 2^(shift−1)) >> shift; for exponent > 0 both counts are huge (0),
-    // for exponent = 0 the half is 0 and the shift is 0 (= left, and the OR keeps it).
-    let half = _mm256_sllv_epi64(one, _mm256_sub_epi64(shift, one));
-    let right = _mm256_srlv_epi64(_mm256_add_epi64(mantissa, half), shift);
-    let magnitude = _mm256_or_si256(left, right);
+    let magnitude = if _mm256_movemask_pd(_mm256_castsi256_pd(exponent)) == 0 {
+        left
+    } else {
+        // exponent < 0, shift s = −exponent: q = m >> s, rounded up when the remainder is above
+        // half, or exactly half with q odd, for 1 ≤ s ≤ 53 (larger shifts leave q = 0, and
+        // s ≤ 0 leaves q = m or 0, equal to `left` or absorbed by the OR).
+        let shift = _mm256_sub_epi64(_mm256_setzero_si256(), exponent);
+        let in_range = _mm256_and_si256(
+            _mm256_cmpgt_epi64(shift, _mm256_setzero_si256()),
+            _mm256_cmpgt_epi64(_mm256_set1_epi64x(54), shift),
+        );
+        let quotient = _mm256_srlv_epi64(mantissa, shift);
+        let remainder = _mm256_and_si256(
+            mantissa,
+            _mm256_sub_epi64(_mm256_sllv_epi64(one, shift), one),
+        );
+        let half = _mm256_sllv_epi64(one, _mm256_sub_epi64(shift, one));
+        let odd = _mm256_cmpeq_epi64(_mm256_and_si256(quotient, one), one);
+        let up = _mm256_or_si256(
+            _mm256_cmpgt_epi64(remainder, half),
+            _mm256_and_si256(_mm256_cmpeq_epi64(remainder, half), odd),
+        );
+        let right = _mm256_sub_epi64(quotient, _mm256_and_si256(up, in_range));
+        _mm256_or_si256(left, right)
+    };
     let negative = _mm256_cmpgt_epi64(_mm256_setzero_si256(), bits);
     _mm256_sub_epi64(_mm256_xor_si256(magnitude, negative), negative)
 }
@@ -293,12 +330,15 @@ pub(super) unsafe fn decompose_twist<W: Word>(
 }
 
 /// Broadcast constants of a decomposition `(width, β, ℓ)`.
+/// The shift counts are uniform, so they sit in the low lane of an `__m128i` for the
+/// `vpsrlq ymm, ymm, xmm` form (half the cost of the per-lane variable shift on Zen 1; counts of
+/// 64 or more give 0 in both).
 struct DigitConstants {
     one: __m256i,
-    shift: __m256i,
-    shift_minus_one: __m256i,
+    shift: __m128i,
+    shift_minus_one: __m128i,
     units_mask: __m256i,
-    beta: __m256i,
+    beta: __m128i,
     digit_mask: __m256i,
     digit_half: __m256i,
     base: __m256i,
@@ -310,18 +350,18 @@ impl DigitConstants {
     fn new(width: u32, base_log: u32, level_count: usize) -> Self {
         let total = base_log * level_count as u32;
         let one = _mm256_set1_epi64x(1);
-        let shift = _mm256_set1_epi64x(i64::from(width - total));
+        let shift = i64::from(width - total);
         Self {
             one,
-            shift,
+            shift: _mm_cvtsi64_si128(shift),
             // With shift = 0 this count wraps to a huge value and the rounding bit is 0.
-            shift_minus_one: _mm256_sub_epi64(shift, one),
+            shift_minus_one: _mm_cvtsi64_si128(shift.wrapping_sub(1)),
             units_mask: if total == 64 {
                 _mm256_set1_epi64x(-1)
             } else {
                 _mm256_set1_epi64x(((1u64 << total) - 1) as i64)
             },
-            beta: _mm256_set1_epi64x(i64::from(base_log)),
+            beta: _mm_cvtsi64_si128(i64::from(base_log)),
             digit_mask: _mm256_set1_epi64x(((1u64 << base_log) - 1) as i64),
             digit_half: _mm256_set1_epi64x(1i64 << (base_log - 1)),
             base: _mm256_set1_epi64x(1i64 << base_log),
@@ -334,8 +374,8 @@ impl DigitConstants {
 #[target_feature(enable = "avx2,fma")]
 fn rounded_units(k: &DigitConstants, x: __m256i) -> __m256i {
     let units = _mm256_add_epi64(
-        _mm256_srlv_epi64(x, k.shift),
-        _mm256_and_si256(_mm256_srlv_epi64(x, k.shift_minus_one), k.one),
+        _mm256_srl_epi64(x, k.shift),
+        _mm256_and_si256(_mm256_srl_epi64(x, k.shift_minus_one), k.one),
     );
     _mm256_and_si256(units, k.units_mask)
 }
@@ -346,7 +386,7 @@ fn rounded_units(k: &DigitConstants, x: __m256i) -> __m256i {
 #[target_feature(enable = "avx2,fma")]
 fn next_digit(k: &DigitConstants, state: &mut __m256i) -> __m256i {
     let raw = _mm256_and_si256(*state, k.digit_mask);
-    let rest = _mm256_srlv_epi64(*state, k.beta);
+    let rest = _mm256_srl_epi64(*state, k.beta);
     let above = _mm256_cmpgt_epi64(raw, k.digit_half);
     let tie = _mm256_and_si256(
         _mm256_cmpeq_epi64(raw, k.digit_half),

@@ -85,10 +85,10 @@ pub(crate) fn sub_scaled<T: Torus>(out: &mut [T], row: &[T], digit: i64) {
 }
 
 /// `round(x) mod 2^w` for any `x` (also beyond `±2^63`, where the FFT's sums can land); ties
-/// round away from zero; `±∞` and NaN give 0.
+/// round to even (as the hardware's round-to-nearest does); `±∞` and NaN give 0.
 ///
-/// Works on the bits of the `f64` (`x = ±m·2^e`, `m` a 53-bit integer) instead of calling
-/// `f64::round`, which is a library call on baseline x86-64: for `e ≥ 0` the result is
+/// Works on the bits of the `f64` (`x = ±m·2^e`, `m` a 53-bit integer) instead of calling a
+/// rounding function, which is a library call on baseline x86-64: for `e ≥ 0` the result is
 /// `m·2^e mod 2^64`, for `e < 0` it is `m / 2^(−e)` rounded. Exact in both cases.
 #[inline(always)]
 pub(crate) fn f64_to_torus<T: Torus>(x: f64) -> T {
@@ -104,7 +104,11 @@ pub(crate) fn f64_to_torus<T: Torus>(x: f64) -> T {
         if shift > 53 {
             0
         } else {
-            (mantissa + (1u64 << (shift - 1))) >> shift
+            let quotient = mantissa >> shift;
+            let remainder = mantissa & ((1u64 << shift) - 1);
+            let half = 1u64 << (shift - 1);
+            let up = remainder > half || (remainder == half && quotient & 1 == 1);
+            quotient + u64::from(up)
         }
     };
     let value = if bits >> 63 == 1 {
