@@ -73,6 +73,26 @@ pub(crate) fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
     scalar::mul_add_assign(acc, a, b);
 }
 
+/// Inside a dispatcher generic over `T: Torus`: evaluates `$call` (a block returning whether it
+/// ran) with `$word` naming `u64` or `u32`, whichever `T` is, and returns from the dispatcher
+/// when it ran; falls through for any other `T` (and when `$call` declines).
+#[cfg(target_arch = "x86_64")]
+macro_rules! run_as_word {
+    ($t:ty, $word:ident => $call:block) => {
+        if <$t as Torus>::BITS == 64 {
+            type $word = u64;
+            if $call {
+                return;
+            }
+        } else if <$t as Torus>::BITS == 32 {
+            type $word = u32;
+            if $call {
+                return;
+            }
+        }
+    };
+}
+
 /// `out ← out − digit·row` (wrapping), the inner loop of key switching.
 ///
 /// # Panics
@@ -81,31 +101,22 @@ pub(crate) fn sub_scaled<T: Torus>(out: &mut [T], row: &[T], digit: i64) {
     assert_eq!(out.len(), row.len(), "row length");
     #[cfg(target_arch = "x86_64")]
     if avx2_in_use() && digit.unsigned_abs() < 1 << 31 {
-        if T::BITS == 64 {
-            if let (Ok(out), Ok(row)) = (
-                bytemuck::try_cast_slice_mut::<T, u64>(out),
-                bytemuck::try_cast_slice::<T, u64>(row),
+        run_as_word!(T, W => {
+            match (
+                bytemuck::try_cast_slice_mut::<T, W>(out),
+                bytemuck::try_cast_slice::<T, W>(row),
             ) {
-                // SAFETY: AVX2 is present; the kernel checks the lengths and the digit.
-                #[allow(unsafe_code)]
-                unsafe {
-                    avx2::sub_scaled(out, row, digit)
-                };
-                return;
+                (Ok(out), Ok(row)) => {
+                    // SAFETY: AVX2 is present; the kernel checks the lengths and the digit.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        avx2::sub_scaled::<W>(out, row, digit)
+                    };
+                    true
+                }
+                _ => false,
             }
-        } else if T::BITS == 32 {
-            if let (Ok(out), Ok(row)) = (
-                bytemuck::try_cast_slice_mut::<T, u32>(out),
-                bytemuck::try_cast_slice::<T, u32>(row),
-            ) {
-                // SAFETY: as above.
-                #[allow(unsafe_code)]
-                unsafe {
-                    avx2::sub_scaled(out, row, digit)
-                };
-                return;
-            }
-        }
+        });
     }
     scalar::sub_scaled(out, row, digit);
 }
@@ -146,31 +157,22 @@ pub(crate) fn untwist_round<T: Torus, const ADD: bool>(
 ) {
     #[cfg(target_arch = "x86_64")]
     if avx2_in_use() && fourier.len().is_multiple_of(4) {
-        if T::BITS == 64 {
-            if let (Ok(lo), Ok(hi)) = (
-                bytemuck::try_cast_slice_mut::<T, u64>(lo),
-                bytemuck::try_cast_slice_mut::<T, u64>(hi),
+        run_as_word!(T, W => {
+            match (
+                bytemuck::try_cast_slice_mut::<T, W>(lo),
+                bytemuck::try_cast_slice_mut::<T, W>(hi),
             ) {
-                // SAFETY: AVX2 and FMA are present; the kernel checks the lengths.
-                #[allow(unsafe_code)]
-                unsafe {
-                    avx2::untwist_round::<u64, ADD>(lo, hi, fourier, twist)
-                };
-                return;
+                (Ok(lo), Ok(hi)) => {
+                    // SAFETY: AVX2 and FMA are present; the kernel checks the lengths.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        avx2::untwist_round::<W, ADD>(lo, hi, fourier, twist)
+                    };
+                    true
+                }
+                _ => false,
             }
-        } else if T::BITS == 32 {
-            if let (Ok(lo), Ok(hi)) = (
-                bytemuck::try_cast_slice_mut::<T, u32>(lo),
-                bytemuck::try_cast_slice_mut::<T, u32>(hi),
-            ) {
-                // SAFETY: as above.
-                #[allow(unsafe_code)]
-                unsafe {
-                    avx2::untwist_round::<u32, ADD>(lo, hi, fourier, twist)
-                };
-                return;
-            }
-        }
+        });
     }
     scalar::untwist_round::<T, ADD>(lo, hi, fourier, twist);
 }
@@ -187,32 +189,23 @@ pub(crate) fn decompose_twist<T: Torus>(
     #[cfg(target_arch = "x86_64")]
     if avx2_in_use() && twist.len().is_multiple_of(4) && decomposer.base_log().0 <= 51 {
         let shape = (T::BITS, decomposer.base_log().0, decomposer.level_count().0);
-        if T::BITS == 64 {
-            if let (Ok(lo), Ok(hi)) = (
-                bytemuck::try_cast_slice::<T, u64>(lo),
-                bytemuck::try_cast_slice::<T, u64>(hi),
+        run_as_word!(T, W => {
+            match (
+                bytemuck::try_cast_slice::<T, W>(lo),
+                bytemuck::try_cast_slice::<T, W>(hi),
             ) {
-                // SAFETY: AVX2 and FMA are present; the kernel checks the lengths and the shape
-                // (a validated decomposer has β·ℓ ≤ w, and β ≤ 51 is checked above).
-                #[allow(unsafe_code)]
-                unsafe {
-                    avx2::decompose_twist::<u64>(levels, lo, hi, twist, shape)
-                };
-                return;
+                (Ok(lo), Ok(hi)) => {
+                    // SAFETY: AVX2 and FMA are present; the kernel checks the lengths and the
+                    // shape (a validated decomposer has β·ℓ ≤ w, and β ≤ 51 is checked above).
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        avx2::decompose_twist::<W>(levels, lo, hi, twist, shape)
+                    };
+                    true
+                }
+                _ => false,
             }
-        } else if T::BITS == 32 {
-            if let (Ok(lo), Ok(hi)) = (
-                bytemuck::try_cast_slice::<T, u32>(lo),
-                bytemuck::try_cast_slice::<T, u32>(hi),
-            ) {
-                // SAFETY: as above.
-                #[allow(unsafe_code)]
-                unsafe {
-                    avx2::decompose_twist::<u32>(levels, lo, hi, twist, shape)
-                };
-                return;
-            }
-        }
+        });
     }
     scalar::decompose_twist(levels, lo, hi, twist, decomposer);
 }
@@ -283,10 +276,10 @@ mod tests {
             let (mut lo_v, mut hi_v) = (lo_s.clone(), hi_s.clone());
             if add {
                 scalar::untwist_round::<T, true>(&mut lo_s, &mut hi_s, &fourier, twist);
-                super::untwist_round::<T, true>(&mut lo_v, &mut hi_v, &fourier, twist);
+                avx2_untwist::<T, true>(&mut lo_v, &mut hi_v, &fourier, twist);
             } else {
                 scalar::untwist_round::<T, false>(&mut lo_s, &mut hi_s, &fourier, twist);
-                super::untwist_round::<T, false>(&mut lo_v, &mut hi_v, &fourier, twist);
+                avx2_untwist::<T, false>(&mut lo_v, &mut hi_v, &fourier, twist);
             }
             assert_eq!(lo_s, lo_v, "re, add = {add}");
             assert_eq!(hi_s, hi_v, "im, add = {add}");
@@ -325,6 +318,42 @@ mod tests {
         }
     }
 
+    /// The AVX2 untwist itself (not the dispatcher, which could fall back to the twin).
+    fn avx2_untwist<T: Torus, const ADD: bool>(
+        lo: &mut [T],
+        hi: &mut [T],
+        fourier: &[c64],
+        twist: &[c64],
+    ) {
+        // SAFETY (both calls): AVX2 and FMA checked by the callers' `avx2_present`.
+        if T::BITS == 64 {
+            let (lo, hi) = (bytemuck::cast_slice_mut(lo), bytemuck::cast_slice_mut(hi));
+            unsafe { avx2::untwist_round::<u64, ADD>(lo, hi, fourier, twist) };
+        } else {
+            let (lo, hi) = (bytemuck::cast_slice_mut(lo), bytemuck::cast_slice_mut(hi));
+            unsafe { avx2::untwist_round::<u32, ADD>(lo, hi, fourier, twist) };
+        }
+    }
+
+    /// The AVX2 decomposition itself (not the dispatcher).
+    fn avx2_decompose<T: Torus>(
+        levels: &mut [c64],
+        lo: &[T],
+        hi: &[T],
+        twist: &[c64],
+        decomposer: &SignedDecomposer<T>,
+    ) {
+        let shape = (T::BITS, decomposer.base_log().0, decomposer.level_count().0);
+        // SAFETY (both calls): AVX2 and FMA checked by the callers' `avx2_present`.
+        if T::BITS == 64 {
+            let (lo, hi) = (bytemuck::cast_slice(lo), bytemuck::cast_slice(hi));
+            unsafe { avx2::decompose_twist::<u64>(levels, lo, hi, twist, shape) };
+        } else {
+            let (lo, hi) = (bytemuck::cast_slice(lo), bytemuck::cast_slice(hi));
+            unsafe { avx2::decompose_twist::<u32>(levels, lo, hi, twist, shape) };
+        }
+    }
+
     fn check_decompose<T: Torus>(words: &[T], twist: &[c64], base_log: u32, levels: usize) {
         let half = twist.len();
         let decomposer = SignedDecomposer::<T>::new(
@@ -341,6 +370,20 @@ mod tests {
             twist,
             &decomposer,
         );
+        avx2_decompose(
+            &mut actual,
+            &words[..half],
+            &words[half..],
+            twist,
+            &decomposer,
+        );
+        assert!(
+            same_bits(&expected, &actual),
+            "AVX2: β = {base_log}, ℓ = {levels}, w = {}",
+            T::BITS
+        );
+        // And through the dispatcher.
+        actual.fill(c64::new(7.0, 7.0));
         super::decompose_twist(
             &mut actual,
             &words[..half],
