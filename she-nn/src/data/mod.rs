@@ -85,6 +85,9 @@ pub enum DataError {
     /// The PNG decoder rejected the image.
     #[error("invalid PNG: {0}")]
     Png(#[from] ::png::DecodingError),
+    /// A PNG chunk that breaks the format in a way the `png` decoder does not report itself.
+    #[error("invalid PNG: {0}")]
+    BadPngChunk(String),
     /// A PNG colour layout this reader does not convert.
     #[error("unsupported PNG colour type {0}")]
     UnsupportedPng(String),

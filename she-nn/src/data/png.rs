@@ -28,22 +28,62 @@ pub const MAX_PNG_SIDE: u32 = 4096;
 /// Cap on the decoder's allocations: a full-size RGBA image at 16 bits per sample, plus slack.
 const DECODER_BYTES: usize = (MAX_PNG_SIDE as usize) * (MAX_PNG_SIDE as usize) * 8 + (1 << 20);
 
+/// Largest PNG file read: the decoder's cap (a PNG is never larger than its pixels plus a
+/// little, and a compressed one is smaller).
+const MAX_FILE_BYTES: u64 = DECODER_BYTES as u64;
+
 /// Reads the PNG file at `path` as 8-bit gray (see the module documentation for the
 /// conversion). Returns `(pixels, width, height)` with the `width·height` pixels row-major.
 /// Errors name the file.
 pub fn read_png_gray(path: &Path) -> Result<(Vec<u8>, usize, usize), DataError> {
-    std::fs::File::open(path)
-        .map_err(DataError::from)
-        .and_then(|file| {
-            let len = file.metadata()?.len();
-            decode(BufReader::new(file), len)
-        })
+    let read = || -> Result<Vec<u8>, DataError> {
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        if len > MAX_FILE_BYTES {
+            return Err(DataError::TooLarge {
+                what: "PNG file size",
+                size: len,
+                limit: MAX_FILE_BYTES,
+            });
+        }
+        let mut bytes = Vec::new();
+        BufReader::new(file)
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    read()
+        .and_then(|bytes| decode_png_gray(&bytes))
         .map_err(|e| e.in_file(path))
 }
 
 /// [`read_png_gray`] for a PNG held in memory: `(pixels, width, height)`.
 pub fn decode_png_gray(bytes: &[u8]) -> Result<(Vec<u8>, usize, usize), DataError> {
+    check_chunks(bytes)?;
     decode(Cursor::new(bytes), bytes.len() as u64)
+}
+
+/// Rejects what the `png` decoder (0.18.1) panics on instead of reporting: a `PLTE` chunk
+/// whose length is not a multiple of 3 (an error by the PNG specification, 11.2.3) makes its
+/// palette expansion index past the chunk. Walks the chunk lengths and types only; everything
+/// else (CRCs, order, truncation) is left to the decoder.
+fn check_chunks(bytes: &[u8]) -> Result<(), DataError> {
+    // After the 8-byte signature: length (u32 BE), type, data, CRC.
+    let mut at = 8usize;
+    while let Some(head) = bytes.get(at..at.saturating_add(8)) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let kind = &head[4..8];
+        if kind == b"PLTE" && !len.is_multiple_of(3) {
+            return Err(DataError::BadPngChunk(format!(
+                "PLTE chunk of {len} bytes, not a multiple of 3"
+            )));
+        }
+        if kind == b"IEND" {
+            break;
+        }
+        at = at.saturating_add(12).saturating_add(len);
+    }
+    Ok(())
 }
 
 /// A reader that counts how far the decoder has consumed its input.
@@ -267,6 +307,45 @@ mod tests {
             decode_png_gray(b"not a png"),
             Err(DataError::Png(_))
         ));
+    }
+
+    #[test]
+    fn a_palette_whose_length_is_not_a_multiple_of_3_is_an_error_not_a_panic() {
+        // Found by the image_files fuzz target: the png crate 0.18.1 panics expanding such a
+        // palette (fuzz/seeds/image_files/regression-image_files-plte-length).
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fuzz/seeds/image_files/regression-image_files-plte-length"
+        );
+        let crash = std::fs::read(path).unwrap();
+        assert!(matches!(
+            decode_png_gray(&crash),
+            Err(DataError::BadPngChunk(_))
+        ));
+        // A valid palette image with its PLTE chunk grown by 1 and 2 bytes.
+        let mut out = Vec::new();
+        let mut e = Encoder::new(&mut out, 2, 1);
+        e.set_color(ColorType::Indexed);
+        e.set_depth(BitDepth::Eight);
+        e.set_palette(vec![0, 0, 0, 255, 255, 255]);
+        let mut w = e.write_header().unwrap();
+        w.write_image_data(&[1, 0]).unwrap();
+        w.finish().unwrap();
+        let plte = out.windows(4).position(|w| w == b"PLTE").unwrap() - 4;
+        for extra in [1usize, 2] {
+            let mut bad = out[..plte].to_vec();
+            bad.extend_from_slice(&(6 + extra as u32).to_be_bytes());
+            bad.extend_from_slice(b"PLTE");
+            bad.extend_from_slice(&[0, 0, 0, 255, 255, 255]);
+            bad.extend(std::iter::repeat_n(7u8, extra));
+            bad.extend_from_slice(&[0; 4]); // CRC (never checked: rejected before decoding)
+            bad.extend_from_slice(&out[plte + 4 + 4 + 6 + 4..]);
+            assert!(
+                matches!(decode_png_gray(&bad), Err(DataError::BadPngChunk(_))),
+                "{extra}"
+            );
+        }
+        assert_eq!(decode_png_gray(&out).unwrap(), (vec![255, 0], 2, 1));
     }
 
     #[test]
