@@ -173,8 +173,45 @@ pub const TOY: ParameterSet = ParameterSet {
     padding_bits: 1,
 };
 
+/// **INSECURE.** A tiny gate set for tests and demos of SHE's bitwise engine (`she-nn`'s
+/// `bitwise` module): [`BOOLEAN_128`]'s encoding and order (booleans `±1/8` on a 32-bit torus,
+/// PBS → KS) with dimensions far below the 128-bit curve (`n = 16`, `k = 1`, `N = 64`), so that a
+/// gate costs tens of microseconds instead of tens of milliseconds and a whole MNIST image runs in
+/// minutes. Never use it for real data.
+///
+/// The noise is chosen so that the circuits stay exact: Gaussian `σ = 2^-24` (LWE) and `2^-30`
+/// (GLWE), a one-level `2^16` bootstrap decomposition and a `2^4 × 4` key switch. The noise model
+/// ([`crate::noise::bootstrap_noise`]) gives a bootstrap output `σ ≈ 2^-10.3` and a modulus-switch
+/// error `σ ≈ 2^-7.2` (`2N = 128` boxes), hence a failure probability of about `2^-226` per
+/// bootstrap at the set's `ν² = 8` and the gates' margin `1/8` (the worst linear form the bitwise
+/// engine bootstraps, a three-input majority of MUX outputs, gives about `2^-232`).
+pub const TOY_BOOLEAN: ParameterSet = ParameterSet {
+    name: "TOY_BOOLEAN",
+    torus_bits: 32,
+    order: PbsOrder::BootstrapKeyswitch,
+    usage: Usage::BooleanGates,
+    max_squared_norm: 8.0,
+    provenance: "this project; insecure by design (n = 16, N = 64: far below the 128-bit curve)",
+    claimed_security_bits: None,
+    lwe_dimension: LweDimension(16),
+    glwe_dimension: GlweDimension(1),
+    polynomial_size: PolynomialSize(64),
+    lwe_noise: NoiseDistribution::Gaussian {
+        std_dev: 5.960_464_477_539_063e-8, // 2^-24
+    },
+    glwe_noise: NoiseDistribution::Gaussian {
+        std_dev: 9.313_225_746_154_785e-10, // 2^-30
+    },
+    pbs_base_log: DecompositionBaseLog(16),
+    pbs_level_count: DecompositionLevelCount(1),
+    ks_base_log: DecompositionBaseLog(4),
+    ks_level_count: DecompositionLevelCount(4),
+    message_bits: 3,
+    padding_bits: 0,
+};
+
 /// Every exported set.
-pub const ALL: &[&ParameterSet] = &[&BOOLEAN_128, &MSG2_CARRY2, &SHE_MNIST, &TOY];
+pub const ALL: &[&ParameterSet] = &[&BOOLEAN_128, &MSG2_CARRY2, &SHE_MNIST, &TOY, &TOY_BOOLEAN];
 
 /// Looks a set up by name.
 pub fn by_name(name: &str) -> Option<&'static ParameterSet> {
