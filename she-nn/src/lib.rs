@@ -6,6 +6,7 @@
 //! At this stage the crate holds the `she` command-line interface ([`cli`]); the quantized
 //! models, the plaintext reference engine and the encrypted engines follow.
 
+pub mod bitwise;
 pub mod bounds;
 pub mod ciphertexts;
 pub mod cli;

@@ -6,7 +6,8 @@
 //! decrypted logits equal the plaintext reference engine's exactly, and the server's per-layer
 //! timing.
 
-use super::infer::{require_pbs, write_report, Engine};
+use super::bitwise::AdderArg;
+use super::infer::{write_report, Engine};
 use super::output_error;
 use super::progress::{with_threads, InferenceProgress};
 use crate::client::ClientKey;
@@ -39,9 +40,10 @@ pub struct DemoArgs {
     /// Which encrypted engine evaluates the model.
     #[arg(long, value_enum, default_value = "pbs")]
     pub engine: Engine,
-    /// Parameter set: SHE_MNIST (128-bit) or TOY (INSECURE, for a quick look).
-    #[arg(long, default_value = "SHE_MNIST")]
-    pub params: String,
+    /// Parameter set: SHE_MNIST (128-bit, the default) or TOY (INSECURE, for a quick look); with
+    /// --engine bitwise, BOOLEAN_128 (128-bit, the default) or TOY_BOOLEAN (INSECURE).
+    #[arg(long)]
+    pub params: Option<String>,
     /// A model file instead of the shipped one.
     #[arg(long)]
     pub model: Option<PathBuf>,
@@ -51,14 +53,28 @@ pub struct DemoArgs {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// Bitwise engine: the full adders (fast: sum and carry from one bootstrap each; ripple:
+    /// two-input gates).
+    #[arg(long, value_enum, default_value = "fast")]
+    pub adder: AdderArg,
+    /// Bitwise engine: instead of whole digits, measure K neurons of every layer (one at a time,
+    /// on one thread) and project the whole network from them.
+    #[arg(long, value_name = "K")]
+    pub sample: Option<usize>,
 }
 
 /// Runs the demo.
 pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), String> {
-    require_pbs(args.engine)?;
-    let p: &'static ParameterSet = params::by_name(&args.params)
+    if args.engine == Engine::Bitwise {
+        return super::bitwise::demo(args, out);
+    }
+    if args.sample.is_some() {
+        return Err("--sample is for --engine bitwise".into());
+    }
+    let name = args.params.as_deref().unwrap_or("SHE_MNIST");
+    let p: &'static ParameterSet = params::by_name(name)
         .filter(|p| p.name == "SHE_MNIST" || p.name == "TOY")
-        .ok_or_else(|| format!("parameter set '{}': use SHE_MNIST or TOY", args.params))?;
+        .ok_or_else(|| format!("parameter set '{name}': use SHE_MNIST or TOY"))?;
     let digits = shipped_test_digits().map_err(|e| format!("shipped digits: {e}"))?;
     if args.count == 0 || args.count > digits.len() {
         return Err(format!("--count must be 1 to {}", digits.len()));

@@ -62,7 +62,7 @@ fn read_idx_image(path: &Path, index: usize) -> Result<(Vec<u8>, Shape), String>
 }
 
 /// The image the arguments name, its path and its shape.
-fn read_image(args: &EncryptArgs) -> Result<(Vec<u8>, Shape, &Path), String> {
+pub(crate) fn read_image(args: &EncryptArgs) -> Result<(Vec<u8>, Shape, &Path), String> {
     match (&args.png, &args.idx, args.index) {
         (Some(png), _, _) => {
             let (pixels, width, height) = read_png_gray(png).map_err(|e| e.to_string())?;

@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 pub enum Engine {
     /// One LWE ciphertext per activation, programmable bootstrapping (default).
     Pbs,
-    /// SHE's bitwise circuits on gate bootstrapping (not implemented yet).
+    /// SHE's bitwise circuits on gate bootstrapping: keys, image and result at a boolean gate set
+    /// (BOOLEAN_128 or TOY_BOOLEAN), fast full adders.
     Bitwise,
 }
 
@@ -60,17 +61,6 @@ pub struct InferArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
-}
-
-/// Refuses engines that are not there yet, with a one-line reason.
-pub fn require_pbs(engine: Engine) -> Result<(), String> {
-    match engine {
-        Engine::Pbs => Ok(()),
-        Engine::Bitwise => Err(
-            "the bitwise engine (SHE's gate circuits) is not implemented yet; use --engine pbs"
-                .into(),
-        ),
-    }
 }
 
 /// Writes the per-layer table of an inference report.
@@ -137,7 +127,9 @@ pub fn jobs(args: &InferArgs) -> Result<Vec<(PathBuf, PathBuf)>, String> {
 
 /// Runs `she infer`.
 pub fn run(args: &InferArgs, out: &mut dyn Write) -> Result<(), String> {
-    require_pbs(args.engine)?;
+    if args.engine == Engine::Bitwise {
+        return super::bitwise::infer(args, out);
+    }
     let jobs = jobs(args)?;
     let server = ServerKey::load(&args.server_key).map_err(|e| e.to_string())?;
     let model = Model::load(&args.model).map_err(|e| format!("{}: {e}", args.model.display()))?;

@@ -20,7 +20,8 @@ use torus::{Csprng, EncryptionRng, Seed};
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// Parameter set: SHE_MNIST (the networks' set, 128-bit), MSG2_CARRY2 (128-bit) or TOY
-    /// (INSECURE: tests and demos of file handling only).
+    /// (INSECURE: tests and demos of file handling only); for the bitwise engine, the gate sets
+    /// BOOLEAN_128 (128-bit) or TOY_BOOLEAN (INSECURE).
     #[arg(long, value_name = "NAME")]
     pub params: String,
     /// Directory to write client.key and server.key to (created if missing).
@@ -53,7 +54,7 @@ fn parameter_set(name: &str) -> Result<&'static ParameterSet, String> {
 
 /// The randomness of key generation: OS entropy, or (insecure) streams derived from `seed`,
 /// with the secret-key stream and both encryption streams independent of each other.
-fn randomness(seed: Option<u64>) -> (Csprng, EncryptionRng) {
+pub(crate) fn randomness(seed: Option<u64>) -> (Csprng, EncryptionRng) {
     let Some(seed) = seed else {
         return (Csprng::from_os_entropy(), EncryptionRng::from_os_entropy());
     };
@@ -86,7 +87,7 @@ fn progress(quiet: bool) -> ProgressBar {
 }
 
 /// A byte count for people.
-fn size(bytes: u64) -> String {
+pub(crate) fn size(bytes: u64) -> String {
     if bytes < 1 << 20 {
         format!("{bytes} B")
     } else {

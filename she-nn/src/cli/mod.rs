@@ -1,6 +1,7 @@
 //! The `she` command line: argument parsing and dispatch. Each subcommand lives in its own file.
 
 pub mod bench;
+pub mod bitwise;
 pub mod decrypt;
 pub mod demo;
 pub mod encrypt;
@@ -71,7 +72,18 @@ pub const BROKEN_PIPE: &str = "output closed";
 
 /// Runs the parsed command line, writing to `out`; the error is one line for stderr.
 pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), String> {
+    use crate::header::Kind;
     match cli.command {
+        // Keys, images and results of a boolean gate set belong to the bitwise engine.
+        Command::Keygen(args) if bitwise::is_gate_set_name(&args.params) => {
+            bitwise::keygen(&args, out)
+        }
+        Command::Encrypt(args) if bitwise::is_gate_set_file(&args.client_key, Kind::ClientKey) => {
+            bitwise::encrypt(&args, out)
+        }
+        Command::Decrypt(args) if bitwise::is_gate_set_file(&args.input, Kind::EncryptedResult) => {
+            bitwise::decrypt(&args, out)
+        }
         Command::Demo(args) => demo::run(&args, out),
         Command::Infer(args) => infer::run(&args, out),
         Command::Eval(args) => eval::run(&args, out),
