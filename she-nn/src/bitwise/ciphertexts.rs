@@ -30,7 +30,7 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | bits per logit `W`, u32, `1..=64` |
-//! | 4 | 4 | number of logits `L`, u32, `1 ≤ L ≤` [`MAX_LOGITS`](crate::ciphertexts::MAX_LOGITS) |
+//! | 4 | 4 | number of logits `L`, u32, `1 ≤ L ≤` [`MAX_LOGITS`] |
 //! | 8 | `L·W·(d+1)·4` | the bits, logit by logit, least significant first |
 //!
 //! Loading checks the header (kind, an exported gate set with a matching fingerprint, file size),
