@@ -112,7 +112,9 @@ impl Encoding {
         let m = self.decode(x);
         let p = self.message_modulus();
         if m >= p / 2 {
-            m as i64 - p as i64
+            // m − p in two's complement: p is at most 2^63, so `p as i64` can overflow, but the
+            // difference, in [−p/2, 0), always fits.
+            m.wrapping_sub(p) as i64
         } else {
             m as i64
         }
@@ -164,5 +166,24 @@ mod tests {
         assert!(Encoding::new::<u32>(31, 1).is_err());
         assert!(Encoding::new::<u32>(30, 1).is_ok());
         assert!(Encoding::new::<u64>(u32::MAX, 1).is_err());
+    }
+
+    #[test]
+    fn decode_signed_covers_the_widest_encoding() {
+        // 63 message bits, no padding, on u64: p = 2^63 (found by the `encoding` fuzz target,
+        // whose regression seed is fuzz/seeds/encoding/regression-encoding-decode-signed-63-bits).
+        let enc = Encoding::new::<u64>(63, 0).unwrap();
+        assert_eq!(enc.message_modulus(), 1 << 63);
+        for (m, signed) in [
+            (0u64, 0i64),
+            (1, 1),
+            ((1 << 62) - 1, (1 << 62) - 1),
+            (1 << 62, -(1 << 62)),
+            ((1 << 63) - 1, -1),
+        ] {
+            assert_eq!(enc.decode_signed(enc.encode::<u64>(m)), signed, "{m}");
+        }
+        let enc = Encoding::new::<u32>(31, 0).unwrap();
+        assert_eq!(enc.decode_signed(enc.encode::<u32>(1 << 30)), -(1 << 30));
     }
 }
