@@ -266,6 +266,7 @@ impl EncryptedBitImage {
             payload_len(params, INPUT_FIELDS, count as u64).map_err(|e| file.error(e))?;
         file.check_payload_len(expected)?;
         let cts = read_ciphertexts(&mut file, count)?;
+        file.finish()?;
         Ok(Self {
             params,
             shape,
@@ -419,6 +420,7 @@ impl EncryptedBitLogits {
             payload_len(params, RESULT_FIELDS, total as u64).map_err(|e| file.error(e))?;
         file.check_payload_len(expected)?;
         let bits = read_ciphertexts(&mut file, total)?;
+        file.finish()?;
         Ok(Self {
             params,
             width,

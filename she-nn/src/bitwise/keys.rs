@@ -153,6 +153,7 @@ impl BitwiseClientKey {
         file.check_payload_len(len)?;
         let keys = read_secret_keys(params, file.payload_unbuffered())
             .map_err(|e| file.error(Problem::Payload(e)))?;
+        file.finish()?;
         Ok(Self { params, keys })
     }
 
@@ -218,6 +219,7 @@ impl BitwiseServerKey {
         file.check_payload_len(len)?;
         let keys = read_evaluation_keys(params, &mut file.payload_buffered());
         let keys = keys.map_err(|e| file.error(Problem::Payload(e)))?;
+        file.finish()?;
         Ok(Self { params, keys })
     }
 }
