@@ -280,8 +280,8 @@ pub(super) unsafe fn untwist_round<W: Word, const ADD: bool>(
     }
 }
 
-/// See `scalar::decompose_twist`; `decomposition` is `(width, β, ℓ)` with `β ≤ 51` so that every
-/// digit converts exactly through [`small_i64_to_f64`].
+/// See `scalar::decompose_twist`; `decomposition` is `(β, ℓ)` for `W::BITS`-bit words, with
+/// `β ≤ 51` so that every digit converts exactly through [`small_i64_to_f64`].
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA. `lo`, `hi`, `twist` of equal length `half`, a multiple of
@@ -292,14 +292,14 @@ pub(super) unsafe fn decompose_twist<W: Word>(
     lo: &[W],
     hi: &[W],
     twist: &[c64],
-    (width, base_log, level_count): (u32, u32, usize),
+    (base_log, level_count): (u32, usize),
 ) {
     let half = twist.len();
     let total = base_log as usize * level_count;
     assert!(lo.len() == half && hi.len() == half && half.is_multiple_of(4));
     assert!(levels.len() == level_count * half);
+    let width = W::BITS;
     assert!((1..=51).contains(&base_log) && level_count >= 1 && total <= width as usize);
-    assert_eq!(width, W::BITS);
 
     let k = DigitConstants::new(width, base_log, level_count);
 

@@ -188,7 +188,7 @@ pub(crate) fn decompose_twist<T: Torus>(
 ) {
     #[cfg(target_arch = "x86_64")]
     if avx2_in_use() && twist.len().is_multiple_of(4) && decomposer.base_log().0 <= 51 {
-        let shape = (T::BITS, decomposer.base_log().0, decomposer.level_count().0);
+        let shape = (decomposer.base_log().0, decomposer.level_count().0);
         run_as_word!(T, W => {
             match (
                 bytemuck::try_cast_slice::<T, W>(lo),
@@ -343,7 +343,7 @@ mod tests {
         twist: &[c64],
         decomposer: &SignedDecomposer<T>,
     ) {
-        let shape = (T::BITS, decomposer.base_log().0, decomposer.level_count().0);
+        let shape = (decomposer.base_log().0, decomposer.level_count().0);
         // SAFETY (both calls): AVX2 and FMA checked by the callers' `avx2_present`.
         if T::BITS == 64 {
             let (lo, hi) = (bytemuck::cast_slice(lo), bytemuck::cast_slice(hi));
