@@ -13,7 +13,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use dyn_stack::{GlobalPodBuffer, PodStack, ReborrowMut, StackReq};
 use std::hint::black_box;
 use std::time::Duration;
-use tfhe_core::bootstrap::{blind_rotate_assign, blind_rotate_scratch_requirement};
+use tfhe_core::bootstrap::BlindRotationKey;
 use tfhe_core::dimensions::PolynomialSize;
 use tfhe_core::fft::{c64, Fft};
 use tfhe_core::gates::Gate;
@@ -59,7 +59,7 @@ fn integer_set(c: &mut Criterion) {
     let ek = sk.generate_evaluation_keys(&mut rng).unwrap();
     let (fft, bsk) = (ek.fft(), ek.bootstrap_key());
     let req = StackReq::any_of([
-        blind_rotate_scratch_requirement(bsk, fft).unwrap(),
+        bsk.blind_rotate_scratch_requirement(fft).unwrap(),
         cmux_scratch_requirement::<u64>(2, 1, fft).unwrap(),
         external_product_scratch_requirement::<u64>(2, 1, fft).unwrap(),
     ]);
@@ -71,10 +71,12 @@ fn integer_set(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("MSG2_CARRY2");
     group.bench_function("external_product", |b| {
-        b.iter(|| add_external_product_assign(&mut acc, bsk.ggsw(0), &glwe, fft, stack.rb_mut()))
+        b.iter(|| {
+            add_external_product_assign(&mut acc, &bsk.ggsws()[0], &glwe, fft, stack.rb_mut())
+        })
     });
     group.bench_function("cmux", |b| {
-        b.iter(|| cmux_assign(&mut acc, &glwe, bsk.ggsw(0), fft, stack.rb_mut()))
+        b.iter(|| cmux_assign(&mut acc, &glwe, &bsk.ggsws()[0], fft, stack.rb_mut()))
     });
     group
         .sample_size(10)
@@ -83,7 +85,7 @@ fn integer_set(c: &mut Criterion) {
         .small_lwe_key()
         .encrypt(p.encoding().encode(3), p.lwe_noise, &mut rng);
     group.bench_function("blind_rotate", |b| {
-        b.iter(|| blind_rotate_assign(&mut acc, small.mask(), bsk, fft, stack.rb_mut()))
+        b.iter(|| bsk.blind_rotate_assign(&mut acc, small.mask(), fft, stack.rb_mut()))
     });
     let lut = ek.lookup_table(|m| (m + 1) % 16).unwrap();
     let mut buffers = ek.buffers();

@@ -53,7 +53,7 @@ use tfhe::shortint::parameters::{
 use tfhe_core::gates::Gate;
 use tfhe_core::keys::{BootstrapBuffers, EvaluationKeys, SecretKeys};
 use tfhe_core::lwe::{LweCiphertext, LweCiphertextOwned};
-use tfhe_core::params::{ParameterSet, BOOLEAN_128, MSG2_CARRY2};
+use tfhe_core::params::{BlindRotation, ParameterSet, BOOLEAN_128, MSG2_CARRY2};
 use torus::{Csprng, EncryptionRng};
 
 /// Untimed calls of each contender before the rounds.
@@ -68,6 +68,8 @@ const TFHE_RS: &str = "tfhe-rs 1.8.2";
 const SHE_RS: &str = "she-rs";
 /// The same calls with the SIMD kernels switched off (`tfhe_core::kernels::set_simd_enabled(false)`).
 const SHE_RS_SCALAR: &str = "she-rs, portable kernels";
+/// The same calls with a multi-bit bootstrapping key (grouping factor 2, same parameters).
+const SHE_RS_MULTI_BIT: &str = "she-rs, multi-bit key (grouping 2)";
 
 type BenchResult<T> = Result<T, Box<dyn Error>>;
 
@@ -166,8 +168,12 @@ fn interleave(
 /// she-rs against TFHE-rs (the first two series, which are the ratio's): ratio of the medians and
 /// median of the per-round ratios.
 fn ratios(series: &[Series]) -> (f64, f64) {
-    let [ours, theirs] = [&series[0], &series[1]];
-    debug_assert!(ours.in_ratio && theirs.in_ratio);
+    debug_assert!(series[0].in_ratio && series[1].in_ratio);
+    ratios_of(&series[0], &series[1])
+}
+
+/// Ratio of the medians and median of the per-round ratios of `ours` against `theirs`.
+fn ratios_of(ours: &Series, theirs: &Series) -> (f64, f64) {
     let of_medians = ms(median(&ours.samples)) / ms(median(&theirs.samples));
     let mut per_round: Vec<f64> = ours
         .samples
@@ -198,6 +204,14 @@ fn report(primitive: &str, params: &ParameterSet, series: &[Series], json: bool)
              \"ratio_of_medians\":{of_medians:.4},\"median_of_round_ratios\":{per_round:.4}}}",
             params.name
         );
+        for s in other_she_rs(series) {
+            let (of_medians, per_round) = ratios_of(s, &series[1]);
+            println!(
+                "{{\"primitive\":\"{primitive}\",\"params\":\"{}\",\"ratio\":\"{} / {TFHE_RS}\",\
+                 \"ratio_of_medians\":{of_medians:.4},\"median_of_round_ratios\":{per_round:.4}}}",
+                params.name, s.library
+            );
+        }
         return;
     }
     let label = |s: &Series| {
@@ -224,6 +238,19 @@ fn report(primitive: &str, params: &ParameterSet, series: &[Series], json: bool)
     println!(
         "  ratio {SHE_RS} / {TFHE_RS}: {of_medians:.3} (ratio of medians), {per_round:.3} (median of per-round ratios)"
     );
+    for s in other_she_rs(series) {
+        let (of_medians, per_round) = ratios_of(s, &series[1]);
+        println!(
+            "  ratio {} / {TFHE_RS}: {of_medians:.3} (ratio of medians), {per_round:.3} (median of per-round ratios)",
+            s.library
+        );
+    }
+}
+
+/// The informational she-rs rows (portable kernels, multi-bit key), each also compared with
+/// TFHE-rs's classic bootstrap.
+fn other_she_rs(series: &[Series]) -> impl Iterator<Item = &Series> {
+    series[2..].iter().filter(|s| s.library.starts_with(SHE_RS))
 }
 
 /// KS + PBS at `MSG2_CARRY2` through both libraries.
@@ -243,6 +270,12 @@ fn ks_pbs(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
     let mut scalar_rng = EncryptionRng::from_os_entropy();
     let mut scalar_buffers = ek.buffers();
     let mut scalar_out = LweCiphertext::zero(p.big_lwe_dimension());
+    // The set's multi-bit variant (same numbers, multi-bit bootstrapping key).
+    let multi_bit_sk = SecretKeys::<u64>::generate(&multi_bit(p), &mut Csprng::from_os_entropy())?;
+    let mut multi_bit_rng = EncryptionRng::from_os_entropy();
+    let multi_bit_ek = multi_bit_sk.generate_evaluation_keys(&mut multi_bit_rng)?;
+    let mut multi_bit_buffers = multi_bit_ek.buffers();
+    let mut multi_bit_out = LweCiphertext::zero(p.big_lwe_dimension());
 
     // TFHE-rs, at exactly the same numbers, plain KS + PBS.
     let same = tfhe_rs_msg2_carry2();
@@ -324,8 +357,33 @@ fn ks_pbs(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
                 check(m, sk.decrypt(&scalar_out)).map(|()| time)
             }),
         },
+        Contender {
+            library: SHE_RS_MULTI_BIT,
+            in_ratio: false,
+            run: Box::new(|i| {
+                let m = message(i);
+                let input = sk.encrypt(m, &mut multi_bit_rng);
+                let start = Instant::now();
+                multi_bit_ek.bootstrap_into(
+                    &mut multi_bit_out,
+                    &input,
+                    &lut,
+                    &mut multi_bit_buffers,
+                );
+                let time = start.elapsed();
+                check(m, sk.decrypt(&multi_bit_out)).map(|()| time)
+            }),
+        },
     ];
     Ok(interleave(pool, &mut contenders, KS_PBS_ROUNDS)?)
+}
+
+/// `p` with a multi-bit blind rotation: the same numbers, a multi-bit bootstrapping key.
+fn multi_bit(p: &ParameterSet) -> ParameterSet {
+    ParameterSet {
+        blind_rotation: BlindRotation::MultiBit,
+        ..*p
+    }
 }
 
 /// TFHE-rs shortint parameters with exactly the numbers of [`MSG2_CARRY2`] and the plain
@@ -374,6 +432,10 @@ fn nand(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
     let mut buffers: BootstrapBuffers<u32> = ek.buffers();
     let mut scalar_rng = EncryptionRng::from_os_entropy();
     let mut scalar_buffers: BootstrapBuffers<u32> = ek.buffers();
+    let multi_bit_sk = SecretKeys::<u32>::generate(&multi_bit(p), &mut Csprng::from_os_entropy())?;
+    let mut multi_bit_rng = EncryptionRng::from_os_entropy();
+    let multi_bit_ek = multi_bit_sk.generate_evaluation_keys(&mut multi_bit_rng)?;
+    let mut multi_bit_buffers: BootstrapBuffers<u32> = multi_bit_ek.buffers();
 
     let start = Instant::now();
     let their_ck = BooleanClientKey::new(&DEFAULT_PARAMETERS);
@@ -438,6 +500,21 @@ fn nand(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
                 let time = start.elapsed();
                 tfhe_core::kernels::set_simd_enabled(true);
                 check((a, b), sk.decrypt_bool(&out)).map(|()| time)
+            }),
+        },
+        Contender {
+            library: SHE_RS_MULTI_BIT,
+            in_ratio: false,
+            run: Box::new(|i| {
+                let (a, b) = gate_inputs(i);
+                let (ca, cb): (LweCiphertextOwned<u32>, _) = (
+                    multi_bit_sk.encrypt_bool(a, &mut multi_bit_rng),
+                    multi_bit_sk.encrypt_bool(b, &mut multi_bit_rng),
+                );
+                let start = Instant::now();
+                let out = multi_bit_ek.gate(Gate::Nand, &ca, &cb, &mut multi_bit_buffers);
+                let time = start.elapsed();
+                check((a, b), multi_bit_sk.decrypt_bool(&out)).map(|()| time)
             }),
         },
     ];

@@ -27,7 +27,7 @@
 
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
-use tfhe_core::params::{ParameterSet, PbsOrder};
+use tfhe_core::params::{BlindRotation, ParameterSet, PbsOrder};
 
 /// The 8 magic bytes.
 pub const MAGIC: [u8; 8] = *b"SHE-RS\0\x1a";
@@ -207,7 +207,8 @@ pub struct Header {
 }
 
 /// First 8 bytes of SHA-256 over the canonical encoding of `p`: name, torus width, PBS order,
-/// `n`, `k`, `N`, both noise distributions, both decompositions, message and padding bits.
+/// `n`, `k`, `N`, both noise distributions, both decompositions, message and padding bits, and
+/// the kind of blind rotation when it is multi-bit.
 pub fn fingerprint(p: &ParameterSet) -> u64 {
     let mut h = Sha256::new();
     h.update(b"she-rs parameter set v1");
@@ -232,6 +233,11 @@ pub fn fingerprint(p: &ParameterSet) -> u64 {
         h.update((v as u64).to_le_bytes());
     }
     h.update(format!("{:?}/{:?}", p.lwe_noise, p.glwe_noise).as_bytes());
+    // Encoded only for multi-bit sets, so that classic sets keep the fingerprints they had
+    // before the field existed.
+    if p.blind_rotation == BlindRotation::MultiBit {
+        h.update(b"/multi-bit blind rotation");
+    }
     let digest = h.finalize();
     u64::from_le_bytes(digest[..8].try_into().expect("SHA-256 has 32 bytes"))
 }
@@ -424,5 +430,21 @@ mod tests {
             .map(|p| fingerprint(p))
             .collect();
         assert_eq!(prints.len(), tfhe_core::params::ALL.len());
+    }
+
+    /// The kind of blind rotation changes the fingerprint (a multi-bit server key is not a
+    /// classic one of the same numbers).
+    #[test]
+    fn fingerprints_separate_the_kinds_of_blind_rotation() {
+        for p in tfhe_core::params::ALL {
+            let flipped = ParameterSet {
+                blind_rotation: match p.blind_rotation {
+                    BlindRotation::Classic => BlindRotation::MultiBit,
+                    BlindRotation::MultiBit => BlindRotation::Classic,
+                },
+                ..**p
+            };
+            assert_ne!(fingerprint(p), fingerprint(&flipped), "{}", p.name);
+        }
     }
 }

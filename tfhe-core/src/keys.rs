@@ -5,8 +5,8 @@
 //! encryptions only, so code that owns only an `EvaluationKeys` cannot decrypt.
 
 use crate::bootstrap::{
-    programmable_bootstrap, programmable_bootstrap_scratch_requirement, FourierBootstrapKey,
-    LookupTable,
+    programmable_bootstrap, programmable_bootstrap_scratch_requirement, BlindRotationKey,
+    BootstrapKey, LookupTable,
 };
 use crate::error::TfheError;
 use crate::fft::Fft;
@@ -153,14 +153,17 @@ impl<T: Torus> SecretKeys<T> {
         self.ciphertext_key().decrypt(ct, &self.params.encoding())
     }
 
-    /// Generates the server's keys: the bootstrapping key (`n` GGSW ciphertexts of the small key's
-    /// bits) and the key-switching key (big → small), in parallel.
+    /// Generates the server's keys: the bootstrapping key of the set's kind
+    /// ([`crate::params::BlindRotation`]: `n` GGSW ciphertexts of the small key's bits, or
+    /// `3·⌊n/2⌋ + n mod 2` of their pair products) and the key-switching key (big → small), in
+    /// parallel.
     pub fn generate_evaluation_keys(
         &self,
         rng: &mut EncryptionRng,
     ) -> Result<EvaluationKeys<T>, TfheError> {
         let p = &self.params;
-        let bsk = FourierBootstrapKey::generate(
+        let bsk = BootstrapKey::generate(
+            p.blind_rotation,
             &self.small,
             &self.glwe,
             p.pbs_base_log,
@@ -168,15 +171,22 @@ impl<T: Torus> SecretKeys<T> {
             p.glwe_noise,
             rng,
         )?;
-        let ksk = LweKeyswitchKey::generate(
+        EvaluationKeys::from_parts(p, bsk, self.generate_keyswitch_key(rng)?)
+    }
+
+    fn generate_keyswitch_key(
+        &self,
+        rng: &mut EncryptionRng,
+    ) -> Result<LweKeyswitchKey<Vec<T>>, TfheError> {
+        let p = &self.params;
+        LweKeyswitchKey::generate(
             &self.big,
             &self.small,
             p.ks_base_log,
             p.ks_level_count,
             p.lwe_noise,
             rng,
-        )?;
-        EvaluationKeys::from_parts(p, bsk, ksk)
+        )
     }
 }
 
@@ -185,7 +195,7 @@ impl<T: Torus> SecretKeys<T> {
 pub struct EvaluationKeys<T: Torus> {
     params: ParameterSet,
     fft: Arc<Fft>,
-    bsk: FourierBootstrapKey<T>,
+    bsk: BootstrapKey<T>,
     ksk: LweKeyswitchKey<Vec<T>>,
     /// The sign table `±1/8` of gate bootstrapping, built once.
     gate_lut: LookupTable<T>,
@@ -202,15 +212,18 @@ pub struct BootstrapBuffers<T: Torus> {
 }
 
 impl<T: Torus> EvaluationKeys<T> {
-    /// Assembles evaluation keys from parts (e.g. deserialized ones); checks that they agree.
+    /// Assembles evaluation keys from parts (e.g. deserialized ones); checks that they agree
+    /// with each other and with the set (dimensions and kind of bootstrapping key).
     pub fn from_parts(
         params: &ParameterSet,
-        bsk: FourierBootstrapKey<T>,
+        bsk: BootstrapKey<T>,
         ksk: LweKeyswitchKey<Vec<T>>,
     ) -> Result<Self, TfheError> {
         check_width::<T>(params)?;
-        let consistent = bsk.input_lwe_dimension() == params.lwe_dimension
-            && bsk.output_lwe_dimension() == params.big_lwe_dimension()
+        let consistent = bsk.blind_rotation() == params.blind_rotation
+            && bsk.input_lwe_dimension() == params.lwe_dimension
+            && bsk.glwe_dimension() == params.glwe_dimension
+            && bsk.polynomial_size() == params.polynomial_size
             && ksk.input_dimension() == params.big_lwe_dimension()
             && ksk.output_dimension() == params.lwe_dimension;
         if !consistent {
@@ -233,7 +246,7 @@ impl<T: Torus> EvaluationKeys<T> {
     }
 
     /// The bootstrapping key.
-    pub fn bootstrap_key(&self) -> &FourierBootstrapKey<T> {
+    pub fn bootstrap_key(&self) -> &BootstrapKey<T> {
         &self.bsk
     }
 

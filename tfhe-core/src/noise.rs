@@ -8,7 +8,7 @@
 //! TUniform inputs — conservative in the tails since TUniform has lighter tails than the Gaussian
 //! of the same variance).
 
-use crate::params::{ParameterSet, PbsOrder, Usage};
+use crate::params::{BlindRotation, ParameterSet, PbsOrder, Usage};
 use torus::NoiseDistribution;
 
 /// Fresh encryption: `Var(e) = Var(χ)`.
@@ -170,25 +170,119 @@ pub fn external_product_variance(
     ggsw_variance: f64,
     torus_bits: u32,
 ) -> f64 {
-    let (k, n, l) = (
-        glwe_dimension as f64,
-        polynomial_size as f64,
-        level_count as f64,
+    let terms = ExternalProductTerms::new(
+        glwe_dimension,
+        polynomial_size,
+        base_log,
+        level_count,
+        ggsw_variance,
+        torus_bits,
     );
-    key_bit_mean * input_variance
-        + (k + 1.0) * l * n * digit_second_moment(base_log) * ggsw_variance
-        + key_bit_mean
-            * (1.0 + k * n / 2.0)
-            * decomposition_rounding_variance(base_log, level_count, torus_bits)
-        + (1.0 + k * n / 2.0)
-            * (k + 1.0)
-            * l
-            * fft_product_error_variance(polynomial_size, base_log)
+    key_bit_mean * input_variance + terms.key + key_bit_mean * terms.rounding + terms.fft
 }
 
-/// Noise of a blind rotation over `n` key bits starting from a noiseless (trivial) accumulator:
-/// `n` external-product increments with `E[s_i] = 1/2` (the output noise of a PBS).
+/// The three noise terms one external product adds, before weighting by the GGSW's message.
+struct ExternalProductTerms {
+    /// `(k+1)·ℓ·N·E[d²]·V_ggsw`: the GGSW's noise times the digits.
+    key: f64,
+    /// `(1 + k·N/2)·Var(ε)`: the decomposition's rounding error, read through the key.
+    rounding: f64,
+    /// `(1 + k·N/2)·(k+1)·ℓ·V_fft`: the FFT's rounding errors.
+    fft: f64,
+}
+
+impl ExternalProductTerms {
+    fn new(
+        glwe_dimension: usize,
+        polynomial_size: usize,
+        base_log: u32,
+        level_count: usize,
+        ggsw_variance: f64,
+        torus_bits: u32,
+    ) -> Self {
+        let (k, n, l) = (
+            glwe_dimension as f64,
+            polynomial_size as f64,
+            level_count as f64,
+        );
+        let amplification = 1.0 + k * n / 2.0;
+        Self {
+            key: (k + 1.0) * l * n * digit_second_moment(base_log) * ggsw_variance,
+            rounding: amplification
+                * decomposition_rounding_variance(base_log, level_count, torus_bits),
+            fft: amplification
+                * (k + 1.0)
+                * l
+                * fft_product_error_variance(polynomial_size, base_log),
+        }
+    }
+}
+
+/// Noise one **multi-bit** step adds (two key bits, one external product,
+/// [`crate::bootstrap::multi_bit_blind_rotate_assign`]), where `pair_active` is
+/// `P((s_a, s_b) ≠ (0, 0))` (3/4 for uniform key bits):
+///
+/// ```text
+/// V_pair = 6·(k+1)·ℓ·N·E[d²]·V_ggsw + 2·pair_active·(1 + k·N/2)·Var(ε) + 6·V_fft
+/// ```
+///
+/// Three key terms, each multiplied by `X^c − 1` (mean squared norm 2 over a uniform `c`); the
+/// rounding error multiplied by the selected `X^c − 1` when the pair is not `(0, 0)`; the FFT
+/// errors of three inner products, each scaled by `|F(X^c − 1)|²` (mean 2) — a conservative
+/// count, as the classic term is.
+#[allow(clippy::too_many_arguments)]
+pub fn multi_bit_pair_variance(
+    pair_active: f64,
+    glwe_dimension: usize,
+    polynomial_size: usize,
+    base_log: u32,
+    level_count: usize,
+    ggsw_variance: f64,
+    torus_bits: u32,
+) -> f64 {
+    let terms = ExternalProductTerms::new(
+        glwe_dimension,
+        polynomial_size,
+        base_log,
+        level_count,
+        ggsw_variance,
+        torus_bits,
+    );
+    6.0 * terms.key + 2.0 * pair_active * terms.rounding + 6.0 * terms.fft
+}
+
+/// Noise of a **multi-bit** blind rotation over `n` key bits from a noiseless accumulator:
+/// `⌊n/2⌋` pair steps ([`multi_bit_pair_variance`] with `pair_active = 3/4`) and, for an odd
+/// `n`, one classic step (whatever `p.blind_rotation` says). Against
+/// [`classic_blind_rotation_variance`]: 3× the key-noise term, 1.5× the rounding term, 3× the
+/// (conservative) FFT term.
+pub fn multi_bit_blind_rotation_variance(p: &ParameterSet) -> f64 {
+    let n = p.lwe_dimension.0;
+    let (k, big_n, beta, l, w) = (
+        p.glwe_dimension.0,
+        p.polynomial_size.0,
+        p.pbs_base_log.0,
+        p.pbs_level_count.0,
+        p.torus_bits,
+    );
+    let v_ggsw = fresh_variance(p.glwe_noise, w);
+    (n / 2) as f64 * multi_bit_pair_variance(0.75, k, big_n, beta, l, v_ggsw, w)
+        + (n % 2) as f64 * external_product_variance(0.0, 0.5, k, big_n, beta, l, v_ggsw, w)
+}
+
+/// Noise of the set's blind rotation over `n` key bits starting from a noiseless (trivial)
+/// accumulator — the output noise of a PBS: [`classic_blind_rotation_variance`] or
+/// [`multi_bit_blind_rotation_variance`] as `p.blind_rotation` says.
 pub fn blind_rotation_variance(p: &ParameterSet) -> f64 {
+    match p.blind_rotation {
+        BlindRotation::Classic => classic_blind_rotation_variance(p),
+        BlindRotation::MultiBit => multi_bit_blind_rotation_variance(p),
+    }
+}
+
+/// Noise of a **classic** blind rotation over `n` key bits from a noiseless accumulator: `n`
+/// external-product increments with `E[s_i] = 1/2`.
+pub fn classic_blind_rotation_variance(p: &ParameterSet) -> f64 {
     p.lwe_dimension.0 as f64
         * external_product_variance(
             0.0,

@@ -33,6 +33,19 @@ pub enum Usage {
     BooleanGates,
 }
 
+/// How a set's blind rotation consumes the LWE mask, which fixes the kind of bootstrapping key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlindRotation {
+    /// One CMux per mask element; the key holds `GGSW(s_i)`
+    /// ([`crate::bootstrap::FourierBootstrapKey`]).
+    Classic,
+    /// One external product per *pair* of mask elements (grouping factor 2); the key holds
+    /// GGSW encryptions of the pairs' indicator products, 1.5× the classic size, and adds 3×
+    /// the classic key-noise term ([`crate::bootstrap::MultiBitBootstrapKey`],
+    /// [`crate::noise::multi_bit_blind_rotation_variance`]).
+    MultiBit,
+}
+
 /// A complete TFHE parameter set.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ParameterSet {
@@ -65,6 +78,8 @@ pub struct ParameterSet {
     pub pbs_base_log: DecompositionBaseLog,
     /// Bootstrapping-key levels `ℓ_pbs`.
     pub pbs_level_count: DecompositionLevelCount,
+    /// Classic or multi-bit blind rotation (the kind of bootstrapping key).
+    pub blind_rotation: BlindRotation,
     /// Key-switching-key decomposition base `β_ks`.
     pub ks_base_log: DecompositionBaseLog,
     /// Key-switching-key levels `ℓ_ks`.
@@ -99,6 +114,7 @@ pub const BOOLEAN_128: ParameterSet = ParameterSet {
     },
     pbs_base_log: DecompositionBaseLog(10),
     pbs_level_count: DecompositionLevelCount(2),
+    blind_rotation: BlindRotation::Classic,
     ks_base_log: DecompositionBaseLog(3),
     ks_level_count: DecompositionLevelCount(5),
     message_bits: 3,
@@ -125,6 +141,7 @@ pub const MSG2_CARRY2: ParameterSet = ParameterSet {
     glwe_noise: NoiseDistribution::TUniform { bound_log2: 17 },
     pbs_base_log: DecompositionBaseLog(23),
     pbs_level_count: DecompositionLevelCount(1),
+    blind_rotation: BlindRotation::Classic,
     ks_base_log: DecompositionBaseLog(4),
     ks_level_count: DecompositionLevelCount(4),
     message_bits: 4,
@@ -167,6 +184,7 @@ pub const TOY: ParameterSet = ParameterSet {
     glwe_noise: NoiseDistribution::TUniform { bound_log2: 12 },
     pbs_base_log: DecompositionBaseLog(12),
     pbs_level_count: DecompositionLevelCount(3),
+    blind_rotation: BlindRotation::Classic,
     ks_base_log: DecompositionBaseLog(4),
     ks_level_count: DecompositionLevelCount(5),
     message_bits: 2,
@@ -204,6 +222,7 @@ pub const TOY_BOOLEAN: ParameterSet = ParameterSet {
     },
     pbs_base_log: DecompositionBaseLog(16),
     pbs_level_count: DecompositionLevelCount(1),
+    blind_rotation: BlindRotation::Classic,
     ks_base_log: DecompositionBaseLog(4),
     ks_level_count: DecompositionLevelCount(4),
     message_bits: 3,
@@ -263,7 +282,7 @@ impl core::fmt::Display for ParameterSet {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
-            "{} ({}): {}-bit torus, n = {}, k = {}, N = {}, PBS 2^{}×{}, KS 2^{}×{}, {} message bits + {} padding",
+            "{} ({}): {}-bit torus, n = {}, k = {}, N = {}, PBS 2^{}×{}{}, KS 2^{}×{}, {} message bits + {} padding",
             self.name,
             if self.is_insecure() { "INSECURE" } else { "128-bit" },
             self.torus_bits,
@@ -272,6 +291,10 @@ impl core::fmt::Display for ParameterSet {
             self.polynomial_size.0,
             self.pbs_base_log.0,
             self.pbs_level_count.0,
+            match self.blind_rotation {
+                BlindRotation::Classic => "",
+                BlindRotation::MultiBit => " multi-bit",
+            },
             self.ks_base_log.0,
             self.ks_level_count.0,
             self.message_bits,

@@ -58,7 +58,8 @@
 //!
 //! The mask `a_0 … a_(n−1)`, then the body `b`.
 
-use crate::bootstrap::FourierBootstrapKey;
+use crate::bootstrap::set_key::ggsw_count;
+use crate::bootstrap::BootstrapKey;
 use crate::dimensions::LweDimension;
 use crate::error::TfheError;
 use crate::fft::{c64, Fft};
@@ -177,7 +178,8 @@ impl Layout {
         let secret_bytes = n.checked_add(kn).ok_or(TOO_LARGE)?;
         let ggsw_values =
             FourierGgswCiphertext::fourier_len(params.glwe_dimension, params.polynomial_size, pbs)?;
-        let bsk_bytes = n
+        let bsk_bytes = ggsw_count(params.blind_rotation, params.lwe_dimension)
+            .ok_or(TOO_LARGE)?
             .checked_mul(ggsw_values)
             .and_then(|v| v.checked_mul(16))
             .ok_or(TOO_LARGE)?;
@@ -344,8 +346,8 @@ pub fn write_evaluation_keys<T: Torus, W: Write + ?Sized>(
     let order = canonical_order(keys.fft());
     let bsk = keys.bootstrap_key();
     let mut buf = Vec::with_capacity(order.len() * 16);
-    for i in 0..bsk.input_lwe_dimension().0 {
-        for polynomial in bsk.ggsw(i).as_slice().chunks_exact(order.len()) {
+    for ggsw in bsk.ggsws() {
+        for polynomial in ggsw.as_slice().chunks_exact(order.len()) {
             buf.clear();
             for &p in &order {
                 let z = polynomial[p];
@@ -375,8 +377,9 @@ pub fn read_evaluation_keys<T: Torus, R: Read + ?Sized>(
     let bound = fourier_bound(params);
     let mut buf = vec![0u8; order.len() * 16];
     let mut index = 0usize;
-    let mut ggsws = Vec::with_capacity(params.lwe_dimension.0);
-    for _ in 0..params.lwe_dimension.0 {
+    let count = ggsw_count(params.blind_rotation, params.lwe_dimension).ok_or(TOO_LARGE)?;
+    let mut ggsws = Vec::with_capacity(count);
+    for _ in 0..count {
         let mut data = vec![c64::default(); layout.ggsw_values];
         for polynomial in data.chunks_exact_mut(order.len()) {
             r.read_exact(&mut buf)
@@ -397,7 +400,7 @@ pub fn read_evaluation_keys<T: Torus, R: Read + ?Sized>(
             decomposer,
         )?);
     }
-    let bsk = FourierBootstrapKey::from_ggsws(ggsws)?;
+    let bsk = BootstrapKey::from_ggsws(params.blind_rotation, params.lwe_dimension, ggsws)?;
     let mut ksk = vec![T::ZERO; layout.ksk_elements];
     read_torus(r, &mut ksk, "key-switching key")?;
     let ksk = LweKeyswitchKey::from_container(
@@ -488,8 +491,9 @@ mod tests {
     /// The Fourier data of every GGSW ciphertext, in this process's plan order.
     fn fourier_data<T: Torus>(keys: &EvaluationKeys<T>) -> Vec<c64> {
         let bsk = keys.bootstrap_key();
-        (0..bsk.input_lwe_dimension().0)
-            .flat_map(|i| bsk.ggsw(i).as_slice().to_vec())
+        bsk.ggsws()
+            .iter()
+            .flat_map(|g| g.as_slice().to_vec())
             .collect()
     }
 

@@ -13,7 +13,7 @@
 //! 3. Every exported secure set's model failure probability meets its bound.
 
 use dyn_stack::{GlobalPodBuffer, PodStack};
-use tfhe_core::bootstrap::{blind_rotate_assign, blind_rotate_scratch_requirement, LookupTable};
+use tfhe_core::bootstrap::{BlindRotationKey, LookupTable};
 use tfhe_core::glwe::GlweCiphertext;
 use tfhe_core::keys::SecretKeys;
 use tfhe_core::lwe::LweCiphertext;
@@ -36,17 +36,18 @@ fn blind_rotation_variance_matches_model() {
         .map(|j| j.wrapping_mul(0x9e37_79b9_7f4a_7c15))
         .collect();
     let mut mem = GlobalPodBuffer::new(
-        blind_rotate_scratch_requirement(ek.bootstrap_key(), ek.fft()).unwrap(),
+        ek.bootstrap_key()
+            .blind_rotate_scratch_requirement(ek.fft())
+            .unwrap(),
     );
     let mut phase = vec![0u64; n_poly];
     let (mut sum, mut sum2, mut count) = (0f64, 0f64, 0f64);
     for t in 0..8u64 {
         let input = small.encrypt(t << 58, p.lwe_noise, &mut rng);
         let mut acc = GlweCiphertext::trivial(p.glwe_dimension, &table);
-        blind_rotate_assign(
+        ek.bootstrap_key().blind_rotate_assign(
             &mut acc,
             input.mask(),
-            ek.bootstrap_key(),
             ek.fft(),
             PodStack::new(&mut mem),
         );

@@ -420,3 +420,61 @@ fn plans_are_cached_per_size() {
     let large = Fft::new(PolynomialSize(1 << 10));
     assert!(!Arc::ptr_eq(&small, &large), "different sizes share a plan");
 }
+
+/// `Fft::monomial_minus_one(c)` against the forward transform of the polynomial `X^c − 1`
+/// itself, for every `c < 2N` at small `N` and the boundary rotations (0, 1, N − 1, N, N + 1,
+/// 2N − 1, and a spread in between) at every `N` up to `2^14`. Also: the product with a
+/// Fourier value of `X^c − 1` from the table rotates exactly (`(X^c − 1)·a` against the oracle).
+#[test]
+fn monomial_minus_one_matches_the_transform_of_the_polynomial() {
+    for log_n in 2..=14u32 {
+        let n = 1usize << log_n;
+        let fft = Fft::new(PolynomialSize(n));
+        let mut mem = scratch(&fft);
+        let rotations: Vec<usize> = if n <= 64 {
+            (0..2 * n).collect()
+        } else {
+            let mut r = vec![0, 1, 2, n - 1, n, n + 1, 2 * n - 1];
+            r.extend((1..40).map(|i| ((i * 2 * n) / 40 + i) % (2 * n)));
+            r
+        };
+        let mut table = vec![c64::default(); n / 2];
+        let mut direct = vec![c64::default(); n / 2];
+        for &c in &rotations {
+            // X^c − 1 in two's complement: X^c = −X^(c−N) for c ≥ N.
+            let mut poly = vec![0u64; n];
+            if c < n {
+                poly[c] = poly[c].wrapping_add(1);
+            } else {
+                poly[c - n] = poly[c - n].wrapping_sub(1);
+            }
+            poly[0] = poly[0].wrapping_sub(1);
+            fft.forward_as_integer(&mut direct, &poly, PodStack::new(&mut mem));
+            fft.monomial_minus_one(&mut table, c);
+            let worst = table
+                .iter()
+                .zip(&direct)
+                .map(|(a, b)| (a - b).norm())
+                .fold(0.0, f64::max);
+            assert!(worst < 1e-12 * n as f64, "N = {n}, c = {c}: {worst:e}");
+        }
+    }
+    // A product through the table: (X^c − 1)·a, rounded back, equals the exact rotation.
+    let n = 2048;
+    let fft = Fft::new(PolynomialSize(n));
+    let mut mem = scratch(&fft);
+    let a: Vec<u64> = balanced_digits(&mut rng(77), n, 10);
+    for c in [1, 5, n - 1, n, n + 3, 2 * n - 1] {
+        let mut fa = vec![c64::default(); n / 2];
+        fft.forward_as_integer(&mut fa, &a, PodStack::new(&mut mem));
+        let mut m = vec![c64::default(); n / 2];
+        fft.monomial_minus_one(&mut m, c);
+        let mut prod = vec![c64::default(); n / 2];
+        fft::mul_add_assign(&mut prod, &fa, &m);
+        let mut out = vec![0u64; n];
+        fft.backward_as_torus(&mut out, &mut prod, PodStack::new(&mut mem));
+        let mut expected = Polynomial::<Vec<u64>>::zero(PolynomialSize(n));
+        expected.assign_monomial_product_minus_input(&Polynomial::from_container(a.as_slice()), c);
+        assert_eq!(out, expected.coeffs(), "c = {c}");
+    }
+}

@@ -46,8 +46,9 @@ fn all_ones() -> SecretKeys<u64> {
 fn assert_redacted(debug: &str) {
     assert!(debug.contains("redacted"), "{debug}");
     assert!(!debug.contains("1, 1") && !debug.contains("[1"), "{debug}");
-    // 576 key bits would take more than 1,700 characters to print.
-    assert!(debug.len() < 1200, "{} characters: {debug}", debug.len());
+    // 576 key bits would take more than 1,700 characters to print (the parameter set's own
+    // fields take about 1,200 in the pretty form).
+    assert!(debug.len() < 1500, "{} characters: {debug}", debug.len());
 }
 
 #[test]

@@ -14,7 +14,7 @@ use dyn_stack::{GlobalPodBuffer, PodStack, ReborrowMut};
 use std::hint::black_box;
 use std::io::Write;
 use std::time::Instant;
-use tfhe_core::bootstrap::{blind_rotate_assign, blind_rotate_scratch_requirement};
+use tfhe_core::bootstrap::BlindRotationKey;
 use tfhe_core::fft::c64;
 use tfhe_core::gates::Gate;
 use tfhe_core::ggsw::{add_external_product_assign, external_product_scratch_requirement};
@@ -166,7 +166,7 @@ fn integer_set(
     let fft = ek.fft();
     let n = p.polynomial_size.0;
     let bsk = ek.bootstrap_key();
-    let req = blind_rotate_scratch_requirement(bsk, fft).expect("fits");
+    let req = bsk.blind_rotate_scratch_requirement(fft).expect("fits");
     let req = dyn_stack::StackReq::any_of([
         req,
         external_product_scratch_requirement::<u64>(2, 1, fft).expect("fits"),
@@ -193,7 +193,7 @@ fn integer_set(
     let mut acc = glwe.clone();
     if wanted("external_product") {
         let m = median_ms(200, || {
-            add_external_product_assign(&mut acc, bsk.ggsw(0), &glwe, fft, stack.rb_mut())
+            add_external_product_assign(&mut acc, &bsk.ggsws()[0], &glwe, fft, stack.rb_mut())
         });
         record("external_product", 1, 200, m);
     }
@@ -202,7 +202,7 @@ fn integer_set(
         .encrypt(p.encoding().encode(3), p.lwe_noise, rng);
     if wanted("blind_rotate") {
         let m = median_ms(20, || {
-            blind_rotate_assign(&mut acc, small.mask(), bsk, fft, stack.rb_mut())
+            bsk.blind_rotate_assign(&mut acc, small.mask(), fft, stack.rb_mut())
         });
         record("blind_rotate", 1, 20, m);
     }

@@ -19,6 +19,7 @@
 //! present when `s_i = 1`).
 
 use super::key::FourierBootstrapKey;
+use crate::dimensions::{GlweDimension, LweDimension, PolynomialSize};
 use crate::fft::Fft;
 use crate::ggsw::{add_external_product_assign, external_product_scratch_requirement};
 use crate::glwe::GlweCiphertext;
@@ -74,5 +75,56 @@ pub fn blind_rotate_assign<T: Torus, C: ContainerMut<Element = T>>(
             fft,
             dyn_stack::ReborrowMut::rb_mut(&mut stack),
         );
+    }
+}
+
+/// A bootstrapping key that can blind-rotate: what a programmable bootstrap
+/// ([`super::programmable_bootstrap`]) needs from its key. Implemented by the classic key
+/// ([`FourierBootstrapKey`], one CMux per mask element) and the multi-bit key
+/// ([`super::MultiBitBootstrapKey`], one external product per pair).
+pub trait BlindRotationKey<T: Torus> {
+    /// `n`: the dimension of the LWE ciphertexts the key bootstraps.
+    fn input_lwe_dimension(&self) -> LweDimension;
+    /// `k`.
+    fn glwe_dimension(&self) -> GlweDimension;
+    /// `N`.
+    fn polynomial_size(&self) -> PolynomialSize;
+    /// Scratch needed by [`BlindRotationKey::blind_rotate_assign`].
+    fn blind_rotate_scratch_requirement(&self, fft: &Fft) -> Result<StackReq, SizeOverflow>;
+    /// `acc ← X^(Σ ã_i·s_i)·acc`, allocation-free.
+    fn blind_rotate_assign<C: ContainerMut<Element = T>>(
+        &self,
+        acc: &mut GlweCiphertext<C>,
+        mask: &[T],
+        fft: &Fft,
+        stack: PodStack<'_>,
+    );
+}
+
+impl<T: Torus> BlindRotationKey<T> for FourierBootstrapKey<T> {
+    fn input_lwe_dimension(&self) -> LweDimension {
+        self.input_lwe_dimension()
+    }
+
+    fn glwe_dimension(&self) -> GlweDimension {
+        self.glwe_dimension()
+    }
+
+    fn polynomial_size(&self) -> PolynomialSize {
+        self.polynomial_size()
+    }
+
+    fn blind_rotate_scratch_requirement(&self, fft: &Fft) -> Result<StackReq, SizeOverflow> {
+        blind_rotate_scratch_requirement(self, fft)
+    }
+
+    fn blind_rotate_assign<C: ContainerMut<Element = T>>(
+        &self,
+        acc: &mut GlweCiphertext<C>,
+        mask: &[T],
+        fft: &Fft,
+        stack: PodStack<'_>,
+    ) {
+        blind_rotate_assign(acc, mask, self, fft, stack);
     }
 }

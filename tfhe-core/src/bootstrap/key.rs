@@ -123,6 +123,11 @@ impl<T: Torus> FourierBootstrapKey<T> {
         &self.ggsws[i]
     }
 
+    /// The `n` GGSW ciphertexts, `GGSW(s_0), GGSW(s_1), …`.
+    pub fn ggsws(&self) -> &[FourierGgswCiphertext<T>] {
+        &self.ggsws
+    }
+
     /// Size in bytes of the Fourier data.
     pub fn size_bytes(&self) -> usize {
         self.ggsws.iter().map(|g| g.as_slice().len() * 16).sum()

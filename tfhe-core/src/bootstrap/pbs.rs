@@ -14,8 +14,7 @@
 //! stays below half a box. The output noise is the blind rotation's alone
 //! ([`crate::noise::blind_rotation_variance`]): independent of the input noise — the refresh.
 
-use super::blind_rotation::{blind_rotate_assign, blind_rotate_scratch_requirement};
-use super::key::FourierBootstrapKey;
+use super::blind_rotation::BlindRotationKey;
 use super::lut::LookupTable;
 use crate::fft::Fft;
 use crate::glwe::{sample_extract, GlweCiphertext};
@@ -24,31 +23,33 @@ use dyn_stack::{PodStack, SizeOverflow, StackReq};
 use torus::{Container, ContainerMut, Torus};
 
 /// Scratch needed by [`programmable_bootstrap`].
-pub fn programmable_bootstrap_scratch_requirement<T: Torus>(
-    bsk: &FourierBootstrapKey<T>,
+pub fn programmable_bootstrap_scratch_requirement<T: Torus, K: BlindRotationKey<T>>(
+    bsk: &K,
     fft: &Fft,
 ) -> Result<StackReq, SizeOverflow> {
     let glwe_len = (bsk.glwe_dimension().0 + 1) * bsk.polynomial_size().0;
     StackReq::try_all_of([
         StackReq::try_new_aligned::<T>(glwe_len, 64)?,
-        blind_rotate_scratch_requirement(bsk, fft)?,
+        bsk.blind_rotate_scratch_requirement(fft)?,
     ])
 }
 
-/// `out ← PBS(input, lut)`: `out` has dimension `k·N`, `input` dimension `n`. Allocation-free:
+/// `out ← PBS(input, lut)`: `out` has dimension `k·N`, `input` dimension `n`, with either kind of
+/// key ([`super::FourierBootstrapKey`], [`super::MultiBitBootstrapKey`]). Allocation-free:
 /// scratch from [`programmable_bootstrap_scratch_requirement`].
 ///
 /// # Panics
 /// On dimension mismatch.
-pub fn programmable_bootstrap<T, O, I>(
+pub fn programmable_bootstrap<T, K, O, I>(
     out: &mut LweCiphertext<O>,
     input: &LweCiphertext<I>,
     lut: &LookupTable<T>,
-    bsk: &FourierBootstrapKey<T>,
+    bsk: &K,
     fft: &Fft,
     stack: PodStack<'_>,
 ) where
     T: Torus,
+    K: BlindRotationKey<T>,
     O: ContainerMut<Element = T>,
     I: Container<Element = T>,
 {
@@ -60,6 +61,6 @@ pub fn programmable_bootstrap<T, O, I>(
     let log_2n = n.log2() + 1;
     let b = input.body().mod_switch(log_2n) as usize;
     acc.fill_trivial_rotated(lut.as_slice(), (2 * n.0 - b) % (2 * n.0));
-    blind_rotate_assign(&mut acc, input.mask(), bsk, fft, stack);
+    bsk.blind_rotate_assign(&mut acc, input.mask(), fft, stack);
     sample_extract(out, &acc, 0);
 }

@@ -24,6 +24,7 @@
 //! kernel tests check this on random and extreme inputs); [`crate::kernels`] says which runs and
 //! can turn the SIMD kernels off for measurements.
 
+mod monomial;
 mod plan;
 pub mod twist;
 
@@ -33,6 +34,7 @@ pub use plan::Fft;
 use crate::kernels;
 use dyn_stack::{PodStack, ReborrowMut, SizeOverflow, StackReq};
 use torus::{SignedDecomposer, Torus};
+use zeroize::Zeroize;
 
 impl Fft {
     /// `N`.
@@ -114,6 +116,16 @@ impl Fft {
         }
     }
 
+    /// `out ← F(X^c − 1)`: the Fourier values of the polynomial `X^c − 1` (`c` taken mod `2N`),
+    /// by table lookup instead of a transform (the `monomial` module explains; exact up to the
+    /// rounding of `cos`/`sin`, about 2^−53).
+    ///
+    /// # Panics
+    /// If `out` does not hold `N/2` values.
+    pub fn monomial_minus_one(&self, out: &mut [c64], c: usize) {
+        self.monomials.monomial_minus_one(out, c);
+    }
+
     /// Backward transform: `standard ← round(IFFT(fourier)) mod q`. `fourier` is used as scratch
     /// and left unspecified.
     ///
@@ -176,6 +188,18 @@ pub fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: usize) {
     kernels::fourier_dot(out, digits, rows, half);
 }
 
+/// `out_c ← Σ_j monomials_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))`: the Fourier-domain step of a
+/// multi-bit external product in one pass — [`fourier_dot`] against each of the `J` key terms,
+/// each result multiplied by its monomial `F(X^(c_j) − 1)` ([`Fft::monomial_minus_one`]) and
+/// summed, without writing the intermediate products. `monomials` holds `J = keys.len()`
+/// polynomials of `h` values.
+///
+/// # Panics
+/// If `keys` is empty or the lengths do not match.
+pub fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], monomials: &[c64]) {
+    kernels::multi_bit_dot(out, digits, keys, monomials);
+}
+
 /// Convenience for tests and one-off use: allocates scratch and returns `a · b mod (X^N + 1)` of a
 /// torus polynomial `a` and an integer polynomial `b` through the FFT. Hot paths use the
 /// allocation-free methods instead.
@@ -208,6 +232,9 @@ pub fn negacyclic_product<T: Torus>(a_torus: &[T], b_integer: &[T]) -> Vec<T> {
 /// binary polynomial has coefficients below `N·2^31 ≤ 2^45` in magnitude, far inside `f64`'s 53-bit
 /// mantissa, and the FFT's relative error (≈ 2^−53·log N) keeps the absolute error below 1/2, so
 /// rounding recovers the exact integers. Allocates its buffers: not for hot paths.
+///
+/// Every buffer derived from `s` (its transform, the products, the FFT scratch) is zeroized before
+/// it is freed: they are the secret key in another basis.
 ///
 /// # Panics
 /// On size mismatch, or if `N > 2^14`.
@@ -245,6 +272,18 @@ pub fn add_exact_product_with_binary<T: Torus>(out: &mut [T], a: &[T], s: &[T]) 
         for (o, &h) in out.iter_mut().zip(&half) {
             *o = o.wrapping_add(h.shl(*shift));
         }
+        zeroize_c64(&mut f);
+    }
+    zeroize_c64(&mut fs);
+    half.zeroize();
+    (*mem).zeroize();
+}
+
+/// Zeroizes (volatile writes, not optimised away) a buffer of complex values.
+fn zeroize_c64(values: &mut [c64]) {
+    for v in values {
+        v.re.zeroize();
+        v.im.zeroize();
     }
 }
 

@@ -1,7 +1,10 @@
 //! One negacyclic FFT per polynomial size, built once and cached for the process.
 
+use super::monomial::FourierMonomials;
 use super::twist::Twisties;
+use concrete_fft::c64;
 use concrete_fft::unordered::{Method, Plan};
+use dyn_stack::{GlobalPodBuffer, PodStack};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -16,6 +19,7 @@ pub struct Fft {
     pub(crate) polynomial_size: usize,
     pub(crate) plan: Plan,
     pub(crate) twisties: Twisties,
+    pub(crate) monomials: FourierMonomials,
 }
 
 /// How long concrete-fft may time each candidate algorithm when a plan is first built.
@@ -35,10 +39,21 @@ impl Fft {
         let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(n)
             .or_insert_with(|| {
+                let plan = Plan::new(n / 2, Method::Measure(PLAN_MEASURE));
+                let twisties = Twisties::new(n);
+                // F(X) by this very plan: the order of its Fourier values fixes the monomial table.
+                let mut mem = GlobalPodBuffer::new(plan.fft_scratch().expect("small"));
+                let mut x = vec![0u64; n];
+                x[1] = 1;
+                let mut x_image = vec![c64::default(); n / 2];
+                let (lo, hi) = x.split_at(n / 2);
+                crate::kernels::scalar::twist(&mut x_image, lo, hi, &twisties.forward);
+                plan.fwd(&mut x_image, PodStack::new(&mut mem));
                 Arc::new(Fft {
                     polynomial_size: n,
-                    plan: Plan::new(n / 2, Method::Measure(PLAN_MEASURE)),
-                    twisties: Twisties::new(n),
+                    plan,
+                    monomials: FourierMonomials::new(n, &x_image),
+                    twisties,
                 })
             })
             .clone()

@@ -242,6 +242,61 @@ pub(super) unsafe fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], 
     }
 }
 
+/// See `scalar::multi_bit_dot`.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA. `out.len() = C·h`, `digits.len() = R·h`, every key of
+/// length `R·C·h`, `monomials.len() = J·h` for `J = keys.len() ≥ 1`, `h` even (checked).
+#[target_feature(enable = "avx2,fma")]
+pub(super) unsafe fn multi_bit_dot(
+    out: &mut [c64],
+    digits: &[c64],
+    keys: &[&[c64]],
+    monomials: &[c64],
+    half: usize,
+) {
+    let outputs = out.len() / half;
+    let row_count = digits.len() / half;
+    assert!(
+        half.is_multiple_of(2)
+            && !keys.is_empty()
+            && out.len() == outputs * half
+            && digits.len() == row_count * half
+            && monomials.len() == keys.len() * half
+    );
+    assert!(keys.iter().all(|k| k.len() == row_count * outputs * half));
+    let (o, d, m) = (
+        out.as_mut_ptr().cast::<f64>(),
+        digits.as_ptr().cast::<f64>(),
+        monomials.as_ptr().cast::<f64>(),
+    );
+    for (j, key) in keys.iter().enumerate() {
+        let g = key.as_ptr().cast::<f64>();
+        for c in 0..outputs {
+            for f in (0..half).step_by(2) {
+                // SAFETY: f + 1 < half, r < R, c < C, j < J: every offset below is inside its
+                // slice (in f64 units, twice the complex index).
+                unsafe {
+                    let mut term = _mm256_setzero_pd();
+                    for r in 0..row_count {
+                        let x = _mm256_loadu_pd(d.add(2 * (r * half + f)));
+                        let y = _mm256_loadu_pd(g.add(2 * ((r * outputs + c) * half + f)));
+                        term = _mm256_add_pd(term, complex_mul(x, y));
+                    }
+                    let dst = o.add(2 * (c * half + f));
+                    let prior = if j == 0 {
+                        _mm256_setzero_pd()
+                    } else {
+                        _mm256_loadu_pd(dst)
+                    };
+                    let mj = _mm256_loadu_pd(m.add(2 * (j * half + f)));
+                    _mm256_storeu_pd(dst, _mm256_add_pd(prior, complex_mul(mj, term)));
+                }
+            }
+        }
+    }
+}
+
 /// See `scalar::untwist_round`.
 ///
 /// # Safety

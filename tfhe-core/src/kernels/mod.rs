@@ -147,6 +147,34 @@ pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: u
     scalar::fourier_dot(out, digits, rows);
 }
 
+/// `out_c ← Σ_j m_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))`: see `scalar::multi_bit_dot`.
+///
+/// # Panics
+/// If there is no key, or the lengths do not match `h = monomials.len()/keys.len()`.
+pub(crate) fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], monomials: &[c64]) {
+    assert!(!keys.is_empty(), "at least one key");
+    let half = monomials.len() / keys.len();
+    assert!(
+        half > 0
+            && monomials.len() == keys.len() * half
+            && out.len().is_multiple_of(half)
+            && digits.len().is_multiple_of(half),
+        "Fourier sizes"
+    );
+    let rows = digits.len() / half * out.len();
+    assert!(keys.iter().all(|k| k.len() == rows), "key sizes");
+    #[cfg(target_arch = "x86_64")]
+    if avx2_in_use() && half.is_multiple_of(2) {
+        // SAFETY: AVX2 and FMA are present; the kernel checks the shapes.
+        #[allow(unsafe_code)]
+        unsafe {
+            avx2::multi_bit_dot(out, digits, keys, monomials, half)
+        };
+        return;
+    }
+    scalar::multi_bit_dot(out, digits, keys, monomials);
+}
+
 /// Untwists and rounds `fourier` (after the inverse FFT) into the halves `lo`, `hi` of a torus
 /// polynomial, adding to them when `ADD`.
 pub(crate) fn untwist_round<T: Torus, const ADD: bool>(
@@ -502,6 +530,34 @@ mod tests {
                 }
                 prop_assert!(same_bits(&acc, out));
             }
+        }
+
+        #[test]
+        fn multi_bit_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (4 * 3 + 3 * 4 * 3 * 2 + 3 * 4)),
+                               outputs in 1usize..=2, key_count in 1usize..=3) {
+            if !avx2_present() { return Ok(()); }
+            // R = 3 digit polynomials of h = 4 values, C outputs, J keys.
+            let c: Vec<c64> = values.chunks_exact(2).map(|p| c64::new(p[0], p[1])).collect();
+            let (digits, rest) = c.split_at(12);
+            let (key_data, monomials) = rest.split_at(3 * 24);
+            let keys: Vec<&[c64]> = key_data.chunks_exact(24).take(key_count)
+                .map(|k| &k[..12 * outputs]).collect();
+            let monomials = &monomials[..4 * key_count];
+            let mut expected = vec![c64::new(1.0, 1.0); 4 * outputs];
+            let mut actual = vec![c64::new(2.0, 2.0); 4 * outputs];
+            scalar::multi_bit_dot(&mut expected, digits, &keys, monomials);
+            super::multi_bit_dot(&mut actual, digits, &keys, monomials);
+            prop_assert!(same_bits(&expected, &actual));
+            // And against the definition: one fourier_dot per key, then m_j ⊙ term summed.
+            let mut sum = vec![c64::default(); 4 * outputs];
+            for (key, m) in keys.iter().zip(monomials.chunks_exact(4)) {
+                let mut term = vec![c64::default(); 4 * outputs];
+                scalar::fourier_dot(&mut term, digits, key);
+                for (s, t) in sum.chunks_exact_mut(4).zip(term.chunks_exact(4)) {
+                    scalar::mul_add_assign(s, m, t);
+                }
+            }
+            prop_assert!(same_bits(&sum, &expected));
         }
 
         #[test]

@@ -76,6 +76,31 @@ pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64]) {
     }
 }
 
+/// `out_c ← Σ_j m_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))`: the Fourier-domain step of a multi-bit
+/// external product. `keys` holds `J` Fourier GGSW ciphertexts laid out as `rows` of
+/// [`fourier_dot`] (`R` rows of `C = out.len()/h` polynomials), `monomials` the `J` polynomials
+/// `m_j = F(X^(c_j) − 1)` of `h` values each. Order (which the SIMD twin keeps): key by key,
+/// output by output; per value, the key's inner product runs over `r` in order from zero, and
+/// `out ← (0 for the first key, else out) + m_j·term`. Reading one key at a time keeps the
+/// memory streams to the `R` rows of one key, as in [`fourier_dot`].
+pub(crate) fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], monomials: &[c64]) {
+    let half = monomials.len() / keys.len();
+    let outputs = out.len() / half;
+    let row_count = digits.len() / half;
+    for (j, (key, m)) in keys.iter().zip(monomials.chunks_exact(half)).enumerate() {
+        for (c, out_c) in out.chunks_exact_mut(half).enumerate() {
+            for (f, o) in out_c.iter_mut().enumerate() {
+                let mut term = c64::default();
+                for r in 0..row_count {
+                    term += digits[r * half + f] * key[(r * outputs + c) * half + f];
+                }
+                let prior = if j == 0 { c64::default() } else { *o };
+                *o = prior + m[f] * term;
+            }
+        }
+    }
+}
+
 /// `out ← out − digit·row` (wrapping): one level of one mask element in a key switch.
 pub(crate) fn sub_scaled<T: Torus>(out: &mut [T], row: &[T], digit: i64) {
     let d = T::from_i64_wrapping(digit);

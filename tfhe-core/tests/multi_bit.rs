@@ -1,0 +1,272 @@
+//! Multi-bit bootstrapping (grouping factor 2) against the plaintext function, the classic
+//! bootstrap's semantics and the noise model.
+//!
+//! * Every message through KS → multi-bit PBS at `TOY` (even `n`), at `TOY` with an odd `n`
+//!   (the last, unpaired key bit), and at the real 128-bit `MSG2_CARRY2` (16 PBS).
+//! * Every boolean gate's truth table at the real `BOOLEAN_128` (odd `n = 805`, 32-bit torus).
+//! * The blind rotation's output noise at `MSG2_CARRY2` against
+//!   [`noise::multi_bit_pair_variance`], with the key's actual pair statistics.
+//! * Every secure set keeps its failure bound under the multi-bit noise.
+//!
+//! `TOY` is insecure and used only where many bootstraps are needed.
+
+use dyn_stack::{GlobalPodBuffer, PodStack};
+use tfhe_core::bootstrap::{
+    multi_bit_blind_rotate_assign, multi_bit_blind_rotate_scratch_requirement, BootstrapKey,
+    MultiBitBootstrapKey,
+};
+use tfhe_core::dimensions::LweDimension;
+use tfhe_core::gates::Gate;
+use tfhe_core::glwe::GlweCiphertext;
+use tfhe_core::keys::{EvaluationKeys, SecretKeys};
+use tfhe_core::lwe::LweCiphertext;
+use tfhe_core::noise;
+use tfhe_core::params::{BlindRotation, ParameterSet, Usage, ALL, BOOLEAN_128, MSG2_CARRY2, TOY};
+use torus::{Csprng, EncryptionRng, Polynomial, Seed, Torus};
+
+/// `p` with a multi-bit blind rotation (same name, dimensions and noise).
+fn multi_bit(p: &ParameterSet) -> ParameterSet {
+    ParameterSet {
+        blind_rotation: BlindRotation::MultiBit,
+        ..*p
+    }
+}
+
+/// Keys of the multi-bit variant of `p`.
+fn keys<T: Torus>(
+    p: &ParameterSet,
+    seed: u64,
+) -> (SecretKeys<T>, EvaluationKeys<T>, EncryptionRng) {
+    let p = multi_bit(p);
+    let mut secret_rng = Csprng::from_seed(&Seed::insecure_from_u64(seed));
+    let mut rng = EncryptionRng::insecure_from_u64(seed + 1);
+    let sk = SecretKeys::generate(&p, &mut secret_rng).unwrap();
+    let ek = sk.generate_evaluation_keys(&mut rng).unwrap();
+    (sk, ek, rng)
+}
+
+/// The multi-bit key inside evaluation keys made by [`keys`].
+fn multi_bit_key<T: Torus>(ek: &EvaluationKeys<T>) -> &MultiBitBootstrapKey<T> {
+    match ek.bootstrap_key() {
+        BootstrapKey::MultiBit(key) => key,
+        BootstrapKey::Classic(_) => panic!("a multi-bit set made a classic key"),
+    }
+}
+
+/// A non-linear, non-negacyclic function: exercises every box of the table.
+fn f(m: u64, p: u64) -> u64 {
+    (m * m + 3 * m + 1) % p
+}
+
+fn every_message(p: &ParameterSet, seed: u64, twice: bool) {
+    let (sk, ek, mut rng) = keys::<u64>(p, seed);
+    let n = p.lwe_dimension.0;
+    let bsk = multi_bit_key(&ek);
+    assert_eq!(bsk.group_count(), n.div_ceil(2));
+    let per_ggsw = bsk.group(0)[0].as_slice().len() * 16;
+    assert_eq!(
+        ek.bootstrap_key().size_bytes(),
+        (3 * (n / 2) + n % 2) * per_ggsw
+    );
+    let modulus = p.encoding().message_modulus();
+    let lut = ek.lookup_table(|m| f(m, modulus)).unwrap();
+    let mut buffers = ek.buffers();
+    for m in 0..modulus {
+        let ct = sk.encrypt(m, &mut rng);
+        let mut out = LweCiphertext::zero(ct.lwe_dimension());
+        ek.bootstrap_into(&mut out, &ct, &lut, &mut buffers);
+        assert_eq!(sk.decrypt(&out), f(m, modulus), "{}: m = {m}", p.name);
+        if twice {
+            let mut again = LweCiphertext::zero(ct.lwe_dimension());
+            ek.bootstrap_into(&mut again, &out, &lut, &mut buffers);
+            let expected = f(f(m, modulus), modulus);
+            assert_eq!(sk.decrypt(&again), expected, "{}: m = {m}", p.name);
+        }
+    }
+}
+
+#[test]
+fn toy_every_message_even_dimension() {
+    every_message(&TOY, 101, true);
+}
+
+#[test]
+fn toy_every_message_odd_dimension() {
+    let p = ParameterSet {
+        lwe_dimension: LweDimension(TOY.lwe_dimension.0 - 1),
+        ..TOY
+    };
+    assert_eq!(p.lwe_dimension.0 % 2, 1);
+    every_message(&p, 103, true);
+}
+
+/// The real 128-bit set of the TFHE-rs comparison: every 4-bit message once.
+#[test]
+fn msg2_carry2_every_message() {
+    every_message(&MSG2_CARRY2, 105, false);
+}
+
+/// Every gate's truth table at the real boolean set (32-bit torus, odd `n`).
+#[test]
+fn boolean_128_truth_tables() {
+    let (sk, ek, mut rng) = keys::<u32>(&BOOLEAN_128, 107);
+    assert_eq!(BOOLEAN_128.lwe_dimension.0 % 2, 1);
+    let mut buffers = ek.buffers();
+    for gate in Gate::ALL {
+        for (a, b) in [(false, false), (false, true), (true, false), (true, true)] {
+            let ca = sk.encrypt_bool(a, &mut rng);
+            let cb = sk.encrypt_bool(b, &mut rng);
+            let out = ek.gate(gate, &ca, &cb, &mut buffers);
+            assert_eq!(sk.decrypt_bool(&out), gate.eval(a, b), "{gate:?}({a}, {b})");
+        }
+    }
+}
+
+/// The multi-bit rotation's output is the exact rotation `X^(Σ ã_i s_i)·v` plus noise whose
+/// variance the model predicts: 8 rotations × N coefficients at `MSG2_CARRY2`.
+#[test]
+fn blind_rotation_variance_matches_model() {
+    let p = &MSG2_CARRY2;
+    let (sk, ek, mut rng) = keys::<u64>(p, 109);
+    let n_poly = p.polynomial_size.0;
+    let log_2n = p.polynomial_size.log2() + 1;
+    let small = sk.small_lwe_key();
+    let table: Vec<u64> = (0..n_poly as u64)
+        .map(|j| j.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .collect();
+    let bsk = multi_bit_key(&ek);
+    let mut mem =
+        GlobalPodBuffer::new(multi_bit_blind_rotate_scratch_requirement(bsk, ek.fft()).unwrap());
+    let mut phase = vec![0u64; n_poly];
+    let (mut sum, mut sum2, mut count) = (0f64, 0f64, 0f64);
+    for t in 0..8u64 {
+        let input = small.encrypt(t << 58, p.lwe_noise, &mut rng);
+        let mut acc = GlweCiphertext::trivial(p.glwe_dimension, &table);
+        multi_bit_blind_rotate_assign(
+            &mut acc,
+            input.mask(),
+            bsk,
+            ek.fft(),
+            PodStack::new(&mut mem),
+        );
+        let rotation = input
+            .mask()
+            .iter()
+            .zip(small.bits())
+            .map(|(&a, &s)| a.mod_switch(log_2n) * s)
+            .sum::<u64>() as usize
+            % (2 * n_poly);
+        let mut expected = Polynomial::<Vec<u64>>::zero(p.polynomial_size);
+        expected.assign_monomial_product(&Polynomial::from_container(table.as_slice()), rotation);
+        sk.glwe_key().phase_into(&mut phase, &acc);
+        for (&x, &e) in phase.iter().zip(expected.coeffs()) {
+            let v = x.wrapping_sub(e).to_signed_f64_fraction();
+            sum += v;
+            sum2 += v * v;
+            count += 1.0;
+        }
+    }
+    let mean = sum / count;
+    let measured = sum2 / count - mean * mean;
+    // The model with this key's share of pairs (s_a, s_b) ≠ (0, 0).
+    let pairs: Vec<&[u64]> = small.bits().chunks_exact(2).collect();
+    let active = pairs.iter().filter(|p| p[0] | p[1] == 1).count() as f64 / pairs.len() as f64;
+    let predicted = pairs.len() as f64
+        * noise::multi_bit_pair_variance(
+            active,
+            p.glwe_dimension.0,
+            n_poly,
+            p.pbs_base_log.0,
+            p.pbs_level_count.0,
+            noise::fresh_variance(p.glwe_noise, 64),
+            64,
+        );
+    let classic = noise::classic_blind_rotation_variance(p);
+    let rel = (measured - predicted) / predicted;
+    println!(
+        "multi-bit blind rotation: measured 2^{:.3}, predicted 2^{:.3}, relative {rel:+.3} \
+         ({count} samples, active pairs {active:.3}); classic model 2^{:.3}",
+        measured.log2(),
+        predicted.log2(),
+        classic.log2()
+    );
+    assert!(
+        (-0.5..0.15).contains(&rel),
+        "relative error {rel:+.3} outside [−0.5, +0.15)"
+    );
+}
+
+/// Every exported secure set meets its failure bound with multi-bit bootstraps too.
+#[test]
+fn secure_sets_meet_their_failure_bounds() {
+    for p in ALL.iter().filter(|p| !p.is_insecure()) {
+        let classic = noise::bootstrap_noise(p);
+        let multi = noise::bootstrap_noise(&multi_bit(p));
+        println!(
+            "{}: bootstrap output 2^{:.2} (classic 2^{:.2}), p_fail 2^{:.2} (classic 2^{:.2})",
+            p.name,
+            multi.bootstrap_output.log2(),
+            classic.bootstrap_output.log2(),
+            multi.log2_failure_probability,
+            classic.log2_failure_probability
+        );
+        assert!(multi.bootstrap_output > classic.bootstrap_output);
+        let bound = match p.usage {
+            Usage::BooleanGates => -64.0,
+            Usage::Integers => -40.0,
+        };
+        assert!(
+            multi.log2_failure_probability <= bound,
+            "{}: p_fail = 2^{:.1} > 2^{bound}",
+            p.name,
+            multi.log2_failure_probability
+        );
+    }
+}
+
+/// A multi-bit evaluation key survives the file format: the payload has the length the set
+/// implies (`3·⌊n/2⌋ + n mod 2` GGSW ciphertexts), and the keys read back bootstrap the same.
+#[test]
+fn multi_bit_keys_round_trip_through_the_file_format() {
+    use tfhe_core::serialization::{
+        evaluation_keys_len, read_evaluation_keys, write_evaluation_keys,
+    };
+    let p = multi_bit(&TOY);
+    let (sk, ek, mut rng) = keys::<u64>(&TOY, 111);
+    let mut bytes = Vec::new();
+    write_evaluation_keys(&ek, &mut bytes).unwrap();
+    assert_eq!(bytes.len() as u64, evaluation_keys_len::<u64>(&p).unwrap());
+    let classic_len = evaluation_keys_len::<u64>(&TOY).unwrap();
+    assert!(
+        bytes.len() as u64 > classic_len,
+        "1.5× the bootstrapping key"
+    );
+    let back: EvaluationKeys<u64> = read_evaluation_keys(&p, &mut bytes.as_slice()).unwrap();
+    assert_eq!(
+        back.bootstrap_key().blind_rotation(),
+        BlindRotation::MultiBit
+    );
+    let lut = ek.lookup_table(|m| (m * 7 + 3) % 32).unwrap();
+    for m in [0, 1, 17, 31] {
+        let ct = sk.encrypt(m, &mut rng);
+        assert_eq!(
+            ek.bootstrap(&ct, &lut).as_slice(),
+            back.bootstrap(&ct, &lut).as_slice()
+        );
+    }
+    // A classic key is refused for the multi-bit set (and the lengths differ, which the file
+    // layer checks before reading).
+    let (_, classic_ek, _) = {
+        let mut secret_rng = Csprng::from_seed(&Seed::insecure_from_u64(113));
+        let mut rng = EncryptionRng::insecure_from_u64(114);
+        let sk = SecretKeys::<u64>::generate(&TOY, &mut secret_rng).unwrap();
+        let ek = sk.generate_evaluation_keys(&mut rng).unwrap();
+        (sk, ek, rng)
+    };
+    let mixed = EvaluationKeys::from_parts(
+        &p,
+        classic_ek.bootstrap_key().clone(),
+        classic_ek.keyswitch_key().clone(),
+    );
+    assert!(mixed.is_err());
+}
