@@ -7,6 +7,9 @@
 //! ```text
 //! {"primitive":"ks_pbs","params":"MSG2_CARRY2","threads":1,"median_ms":12.34,"samples":30}
 //! ```
+//!
+//! The `*_multi_bit` rows run the same numbers as their `params` with a multi-bit bootstrapping
+//! key ([`tfhe_core::params::BlindRotation::MultiBit`]), so both kinds compare in one run.
 
 use super::output_error;
 use clap::Args;
@@ -21,7 +24,7 @@ use tfhe_core::ggsw::{add_external_product_assign, external_product_scratch_requ
 use tfhe_core::glwe::GlweCiphertext;
 use tfhe_core::keys::{EvaluationKeys, SecretKeys};
 use tfhe_core::lwe::{LweCiphertext, LweCiphertextList};
-use tfhe_core::params::{ParameterSet, BOOLEAN_128, MSG2_CARRY2};
+use tfhe_core::params::{BlindRotation, ParameterSet, BOOLEAN_128, MSG2_CARRY2};
 use torus::{Csprng, EncryptionRng};
 
 /// Arguments of `she bench`.
@@ -73,7 +76,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
         } else {
             writeln!(
                 out,
-                "{:<18} {:<12} threads {:>2}  median {:>10.4} ms  ({} samples)",
+                "{:<20} {:<12} threads {:>2}  median {:>10.4} ms  ({} samples)",
                 m.primitive, m.params, m.threads, m.median_ms, m.samples
             )
         }
@@ -106,9 +109,42 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
             emit(m, out)?;
         }
     }
-    if wanted("gate_nand") {
-        let p = &BOOLEAN_128;
-        let (sk, ek, mut rng) = keys::<u32>(p)?;
+    if wanted("ks_pbs_multi_bit") {
+        // MSG2_CARRY2's numbers with a multi-bit bootstrapping key.
+        let p = multi_bit(&MSG2_CARRY2);
+        let (sk, ek, mut rng) = keys::<u64>(&p)?;
+        let lut = ek
+            .lookup_table(|m| (m + 1) % 16)
+            .map_err(|e| e.to_string())?;
+        let mut buffers = ek.buffers();
+        let big = sk.encrypt(5, &mut rng);
+        let mut out_ct = LweCiphertext::zero(p.big_lwe_dimension());
+        let samples = 20;
+        let median = median_ms(samples, || {
+            ek.keyswitch_bootstrap(&mut out_ct, &big, &lut, &mut buffers)
+        });
+        if sk.decrypt(&out_ct) != 6 {
+            return Err("ks_pbs_multi_bit returned a wrong result".into());
+        }
+        emit(
+            Measurement {
+                primitive: "ks_pbs_multi_bit",
+                params: MSG2_CARRY2.name,
+                threads: 1,
+                median_ms: median,
+                samples,
+            },
+            out,
+        )?;
+    }
+    for (primitive, p) in [
+        ("gate_nand", BOOLEAN_128),
+        ("gate_nand_multi_bit", multi_bit(&BOOLEAN_128)),
+    ] {
+        if !wanted(primitive) {
+            continue;
+        }
+        let (sk, ek, mut rng) = keys::<u32>(&p)?;
         let a = sk.encrypt_bool(true, &mut rng);
         let b = sk.encrypt_bool(false, &mut rng);
         let mut buffers = ek.buffers();
@@ -117,12 +153,12 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
             black_box(ek.gate(Gate::Nand, &a, &b, &mut buffers));
         });
         if !sk.decrypt_bool(&ek.gate(Gate::Nand, &a, &b, &mut buffers)) {
-            return Err("gate_nand returned a wrong result".into());
+            return Err(format!("{primitive} returned a wrong result"));
         }
         emit(
             Measurement {
-                primitive: "gate_nand",
-                params: p.name,
+                primitive,
+                params: BOOLEAN_128.name,
                 threads: 1,
                 median_ms: median,
                 samples,
@@ -131,6 +167,14 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// `p` with a multi-bit blind rotation (the `*_multi_bit` rows: same numbers, multi-bit key).
+fn multi_bit(p: &ParameterSet) -> ParameterSet {
+    ParameterSet {
+        blind_rotation: BlindRotation::MultiBit,
+        ..*p
+    }
 }
 
 type Keys<T> = (SecretKeys<T>, EvaluationKeys<T>, EncryptionRng);
