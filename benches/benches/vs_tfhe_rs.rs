@@ -362,7 +362,7 @@ fn ks_pbs(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
             in_ratio: false,
             run: Box::new(|i| {
                 let m = message(i);
-                let input = sk.encrypt(m, &mut multi_bit_rng);
+                let input = multi_bit_sk.encrypt(m, &mut multi_bit_rng);
                 let start = Instant::now();
                 multi_bit_ek.bootstrap_into(
                     &mut multi_bit_out,
@@ -371,7 +371,7 @@ fn ks_pbs(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
                     &mut multi_bit_buffers,
                 );
                 let time = start.elapsed();
-                check(m, sk.decrypt(&multi_bit_out)).map(|()| time)
+                check(m, multi_bit_sk.decrypt(&multi_bit_out)).map(|()| time)
             }),
         },
     ];
