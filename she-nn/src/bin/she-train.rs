@@ -44,8 +44,9 @@ struct Args {
     /// Minibatch size.
     #[arg(long, default_value_t = 128)]
     batch_size: usize,
-    /// Peak learning rate (Adam, cosine schedule) of the float phase.
-    #[arg(long, default_value_t = 0.003)]
+    /// Peak learning rate (Adam, cosine schedule) of the float phase; the integer phase uses
+    /// a third of it.
+    #[arg(long, default_value_t = 0.01)]
     lr: f64,
     /// Largest weight exponent per weight layer (one value, or four separated by commas).
     #[arg(long, default_value = "5")]
@@ -273,7 +274,7 @@ fn check(
     Ok(())
 }
 
-fn main_inner(args: Args) -> Result<(), String> {
+fn main_inner(args: &Args) -> Result<(), String> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let arch = Arch::by_name(&args.arch).ok_or_else(|| {
@@ -341,7 +342,7 @@ fn main_inner(args: Args) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match main_inner(args) {
+    match main_inner(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("she-train: {message}");

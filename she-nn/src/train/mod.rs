@@ -4,8 +4,11 @@
 //! Training runs in two phases:
 //!
 //! 1. **Float phase**: power-of-two weights with one float scale per layer (`α·W`, `W` an
-//!    integer `0` or `±2^e`, `e ≤ emax`), float batch norm on batch statistics, 4-bit
-//!    activations `clamp(⌊y⌋, 0, 15)`.
+//!    integer `0` or `±2^e`, `e ≤ emax`), float batch norm on batch statistics with its
+//!    per-channel gain on the integer accumulator rounded to a power of two (straight-through
+//!    in the log domain), 4-bit activations `clamp(⌊y⌋, 0, 15)`. Because phase 1 already uses
+//!    the gains the fold produces, the fold changes the network only by the rounding of the
+//!    biases and by using running instead of batch statistics.
 //! 2. **Integer phase**: each batch norm is folded into the exact form of the model IR,
 //!    `⌊(x + bias) / 2^shift⌋` per channel (the sign of `γ` goes into the weights, a gain above 1
 //!    multiplies the channel's weights), and training goes on with the exact integer forward
@@ -101,6 +104,7 @@ pub struct Summary {
     pub train_seconds: f64,
 }
 
+#[allow(clippy::needless_pass_by_value)] // by value so that it fits `map_err(err)`
 fn err(e: candle_core::Error) -> String {
     format!("training failed: {e}")
 }

@@ -1,8 +1,9 @@
 //! The SHE MNIST network in candle, in its two training forms.
 //!
 //! * [`Phase::Float`]: power-of-two weights with a per-layer float scale `α` (the integer
-//!   weight times `α`), float batch norm on batch statistics, 4-bit activations
-//!   `clamp(⌊y⌋, 0, 15)`.
+//!   weight times `α`), float batch norm on batch statistics whose gain on the integer
+//!   accumulator is rounded to a power of two (the shift the fold will produce), 4-bit
+//!   activations `clamp(⌊y⌋, 0, 15)`.
 //! * [`Phase::Int`]: the exact integer semantics of [`crate::model`]: integer weights
 //!   `±2^e`, folded batch norm `⌊(x + bias) / 2^shift⌋` with integer bias and shift, the same
 //!   activations. Every tensor of the forward pass holds integers below `2^24`, so `f32`
@@ -191,6 +192,22 @@ fn sum_pool(x: &Tensor, b: usize, s: usize, c: usize) -> Result<Tensor> {
         .reshape((b * (s / 2) * (s / 2), c))
 }
 
+/// The batch-norm gain `scale` (per channel, applied to the float accumulator `α·A`) rounded
+/// so that the gain on the integer accumulator `A`, `k = scale·α`, is `±2^r` with `r` an
+/// integer (`r = round(log2|k|)`, halves away from zero in `−log2|k|`): exactly the gain
+/// [`Net::fold`] turns into a shift. The rounding passes its gradient straight through in the
+/// log domain ([`Ste::Pow2Neg`]), so `d k_q / d k = k_q / k`.
+fn pow2_gain(scale: &Tensor, alpha: f64) -> Result<Tensor> {
+    let k = (scale * alpha)?;
+    let mag = (k.abs()? + 1e-30)?;
+    let sign = (k.detach() / mag.detach())?;
+    let q = ste(
+        &(mag.log()? * (-1.0 / std::f64::consts::LN_2))?,
+        Ste::Pow2Neg,
+    )?;
+    q.mul(&sign)? * (1.0 / alpha)
+}
+
 /// Largest magnitude of a tensor.
 fn max_abs(t: &Tensor) -> Result<f64> {
     Ok(f64::from(t.abs()?.max_all()?.to_scalar::<f32>()?))
@@ -295,6 +312,8 @@ impl Net {
                 };
                 let inv = (var + BN_EPS)?.sqrt()?.recip()?;
                 let scale = inv.mul(self.gamma[i].as_tensor())?;
+                // The gain the fold will produce: a power of two on the integer accumulator.
+                let scale = pow2_gain(&scale, self.alpha(i)?)?;
                 x.broadcast_sub(&mean)?
                     .broadcast_mul(&scale)?
                     .broadcast_add(self.beta[i].as_tensor())?
@@ -372,6 +391,7 @@ impl Net {
         let mut units = Vec::new();
         let mut shifts = Vec::new();
         let mut tau = 1.0;
+        #[allow(clippy::needless_range_loop)] // `l` indexes several per-layer arrays
         for l in 0..4 {
             let alpha = self.alpha(l)?;
             let (rows, cols) = self.arch.weight_shapes()[l];
@@ -394,7 +414,11 @@ impl Net {
                 for c in 0..rows {
                     let sigma = (f64::from(var[c]) + BN_EPS).sqrt();
                     let mut k = f64::from(gamma[c]) * alpha / sigma;
-                    let mut cc = f64::from(beta[c]) / k - f64::from(mean[c]) / alpha;
+                    // The bias is computed for the rounded gain `kq = ±2^round(log2|k|)`, the
+                    // gain phase 1 trained with ([`pow2_gain`]), so the fold is exact up to
+                    // the rounding of the bias and the batch vs running statistics.
+                    let kq = 2f64.powf(-(-k.abs().max(1e-30).log2()).round()).copysign(k);
+                    let mut cc = f64::from(beta[c]) / kq - f64::from(mean[c]) / alpha;
                     if k < 0.0 {
                         k = -k;
                         cc = -cc;
@@ -457,6 +481,7 @@ impl Net {
         let dev = net.device.clone();
         let shapes = n.arch.weight_shapes();
         let mut bounds = Vec::new();
+        #[allow(clippy::needless_range_loop)] // `l` indexes several per-layer arrays
         for l in 0..4 {
             let (rows, cols) = shapes[l];
             let v: Vec<f32> = n.w[l].iter().map(|&x| x as f32).collect();
@@ -642,5 +667,27 @@ impl IntNet {
                     .sum()
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pow2_gain_rounds_the_integer_gain_and_passes_gradients() -> Result<()> {
+        let dev = Device::Cpu;
+        // α = 0.25: integer gains k = 0.3, −0.1, 3.0 round to 0.25, −0.125, 4.
+        let scale = Var::from_vec(vec![1.2f32, -0.4, 12.0], 3, &dev)?;
+        let q = pow2_gain(scale.as_tensor(), 0.25)?;
+        let k: Vec<f32> = (&q * 0.25)?.to_vec1()?;
+        assert_eq!(k, vec![0.25, -0.125, 4.0]);
+        // d q / d scale = q / scale (straight through in the log domain).
+        let g = q.sum_all()?.backward()?;
+        let g: Vec<f32> = g.get(&scale).expect("gradient").to_vec1()?;
+        for (g, want) in g.iter().zip([1.0f32 / 1.2, 0.5 / 0.4, 16.0 / 12.0]) {
+            assert!((g - want).abs() < 1e-5, "{g} vs {want}");
+        }
+        Ok(())
     }
 }
