@@ -162,8 +162,7 @@ pub const MSG2_CARRY2: ParameterSet = ParameterSet {
 /// stays below `2^-59`; the per-PBS failure at the set's own `ν² = 1` is `2^-73.6` either way).
 pub const SHE_MNIST: ParameterSet = ParameterSet {
     name: "SHE_MNIST",
-    provenance:
-        "this project: MSG2_CARRY2's lattice, noise and key switch (TFHE-rs \
+    provenance: "this project: MSG2_CARRY2's lattice, noise and key switch (TFHE-rs \
                  PARAM_MESSAGE_2_CARRY_2, KS-PBS, TUniform) with a 2^12 x 3 multi-bit bootstrap",
     pbs_base_log: DecompositionBaseLog(12),
     pbs_level_count: DecompositionLevelCount(3),
