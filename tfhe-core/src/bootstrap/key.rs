@@ -66,25 +66,7 @@ impl<T: Torus> FourierBootstrapKey<T> {
     /// Assembles a key from its `n` Fourier GGSW ciphertexts (e.g. deserialized ones). They must
     /// all share one GLWE dimension, polynomial size and decomposition, and `n ≥ 1`.
     pub fn from_ggsws(ggsws: Vec<FourierGgswCiphertext<T>>) -> Result<Self, TfheError> {
-        let first = ggsws.first().ok_or(TfheError::UnsupportedDimension {
-            what: "bootstrapping key LWE dimension",
-            value: 0,
-        })?;
-        let (glwe_dimension, polynomial_size, decomposer) = (
-            first.glwe_dimension(),
-            first.polynomial_size(),
-            first.decomposer(),
-        );
-        let consistent = ggsws.iter().all(|g| {
-            g.glwe_dimension() == glwe_dimension
-                && g.polynomial_size() == polynomial_size
-                && g.decomposer() == decomposer
-        });
-        if !consistent {
-            return Err(TfheError::InconsistentKeys(
-                "bootstrapping-key GGSW ciphertexts of different shapes or decompositions",
-            ));
-        }
+        let (glwe_dimension, polynomial_size, decomposer) = common_shape(&ggsws)?;
         Ok(Self {
             ggsws,
             glwe_dimension,
@@ -132,4 +114,29 @@ impl<T: Torus> FourierBootstrapKey<T> {
     pub fn size_bytes(&self) -> usize {
         self.ggsws.iter().map(|g| g.as_slice().len() * 16).sum()
     }
+}
+
+/// The GLWE dimension, polynomial size and decomposition shared by every GGSW ciphertext of a
+/// bootstrapping key (of either kind), or an error if there is none or they differ.
+pub(crate) fn common_shape<T: Torus>(
+    ggsws: &[FourierGgswCiphertext<T>],
+) -> Result<(GlweDimension, PolynomialSize, SignedDecomposer<T>), TfheError> {
+    let first = ggsws.first().ok_or(TfheError::UnsupportedDimension {
+        what: "bootstrapping key LWE dimension",
+        value: 0,
+    })?;
+    let shape = (
+        first.glwe_dimension(),
+        first.polynomial_size(),
+        first.decomposer(),
+    );
+    let consistent = ggsws
+        .iter()
+        .all(|g| (g.glwe_dimension(), g.polynomial_size(), g.decomposer()) == shape);
+    if !consistent {
+        return Err(TfheError::InconsistentKeys(
+            "bootstrapping-key GGSW ciphertexts of different shapes or decompositions",
+        ));
+    }
+    Ok(shape)
 }

@@ -116,22 +116,7 @@ impl<T: Torus> MultiBitBootstrapKey<T> {
                 found: ggsws.len(),
             });
         }
-        let first = &ggsws[0];
-        let (glwe_dimension, polynomial_size, decomposer) = (
-            first.glwe_dimension(),
-            first.polynomial_size(),
-            first.decomposer(),
-        );
-        let consistent = ggsws.iter().all(|g| {
-            g.glwe_dimension() == glwe_dimension
-                && g.polynomial_size() == polynomial_size
-                && g.decomposer() == decomposer
-        });
-        if !consistent {
-            return Err(TfheError::InconsistentKeys(
-                "bootstrapping-key GGSW ciphertexts of different shapes or decompositions",
-            ));
-        }
+        let (glwe_dimension, polynomial_size, decomposer) = super::key::common_shape(&ggsws)?;
         Ok(Self {
             ggsws,
             input_lwe_dimension,
