@@ -458,7 +458,7 @@ mod tests {
     use crate::dimensions::{
         DecompositionBaseLog, DecompositionLevelCount, GlweDimension, PolynomialSize,
     };
-    use crate::params::{MSG2_CARRY2, SHE_MNIST, TOY};
+    use crate::params::{BlindRotation, MSG2_CARRY2, SHE_MNIST, TOY};
     use concrete_fft::ordered::FftAlgo;
     use concrete_fft::unordered::{Method, Plan};
     use dyn_stack::{GlobalPodBuffer, PodStack};
@@ -515,10 +515,21 @@ mod tests {
             let (k, big_n) = (to_u64(p.glwe_dimension.0), to_u64(p.polynomial_size.0));
             let (pbs, ks) = (to_u64(p.pbs_level_count.0), to_u64(p.ks_level_count.0));
             assert_eq!(secret_keys_len::<u64>(p).unwrap(), n + k * big_n);
-            let bsk = n * (k + 1) * (k + 1) * pbs * (big_n / 2) * 16;
+            // GGSW ciphertexts: n classic, 3·⌊n/2⌋ + n mod 2 multi-bit.
+            let ggsws = match p.blind_rotation {
+                BlindRotation::Classic => n,
+                BlindRotation::MultiBit => 3 * (n / 2) + n % 2,
+            };
+            let bsk = ggsws * (k + 1) * (k + 1) * pbs * (big_n / 2) * 16;
             let ksk = k * big_n * ks * (n + 1) * 8;
             assert_eq!(evaluation_keys_len::<u64>(p).unwrap(), bsk + ksk);
         }
+        // SHE_MNIST (multi-bit): 1,377 GGSW ciphertexts, 315.6 MiB in all, as `she_nn::server`
+        // says.
+        assert_eq!(
+            evaluation_keys_len::<u64>(&SHE_MNIST).unwrap(),
+            1377 * 4 * 3 * 1024 * 16 + 2048 * 4 * 919 * 8
+        );
         // MSG2_CARRY2: 57.4 MiB each, as the README says.
         assert_eq!(
             evaluation_keys_len::<u64>(&MSG2_CARRY2).unwrap(),
