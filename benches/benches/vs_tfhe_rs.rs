@@ -271,7 +271,10 @@ fn ks_pbs(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
     let mut scalar_buffers = ek.buffers();
     let mut scalar_out = LweCiphertext::zero(p.big_lwe_dimension());
     // The set's multi-bit variant (same numbers, multi-bit bootstrapping key).
-    let multi_bit_sk = SecretKeys::<u64>::generate(&multi_bit(p), &mut Csprng::from_os_entropy())?;
+    let multi_bit_sk = SecretKeys::<u64>::generate(
+        &p.with_blind_rotation(BlindRotation::MultiBit),
+        &mut Csprng::from_os_entropy(),
+    )?;
     let mut multi_bit_rng = EncryptionRng::from_os_entropy();
     let multi_bit_ek = multi_bit_sk.generate_evaluation_keys(&mut multi_bit_rng)?;
     let mut multi_bit_buffers = multi_bit_ek.buffers();
@@ -378,14 +381,6 @@ fn ks_pbs(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
     Ok(interleave(pool, &mut contenders, KS_PBS_ROUNDS)?)
 }
 
-/// `p` with a multi-bit blind rotation: the same numbers, a multi-bit bootstrapping key.
-fn multi_bit(p: &ParameterSet) -> ParameterSet {
-    ParameterSet {
-        blind_rotation: BlindRotation::MultiBit,
-        ..*p
-    }
-}
-
 /// TFHE-rs shortint parameters with exactly the numbers of [`MSG2_CARRY2`] and the plain
 /// (standard) modulus switch: one key switch and one classic PBS per lookup table.
 fn tfhe_rs_msg2_carry2() -> ClassicPBSParameters {
@@ -432,7 +427,10 @@ fn nand(pool: &rayon::ThreadPool, json: bool) -> BenchResult<Vec<Series>> {
     let mut buffers: BootstrapBuffers<u32> = ek.buffers();
     let mut scalar_rng = EncryptionRng::from_os_entropy();
     let mut scalar_buffers: BootstrapBuffers<u32> = ek.buffers();
-    let multi_bit_sk = SecretKeys::<u32>::generate(&multi_bit(p), &mut Csprng::from_os_entropy())?;
+    let multi_bit_sk = SecretKeys::<u32>::generate(
+        &p.with_blind_rotation(BlindRotation::MultiBit),
+        &mut Csprng::from_os_entropy(),
+    )?;
     let mut multi_bit_rng = EncryptionRng::from_os_entropy();
     let multi_bit_ek = multi_bit_sk.generate_evaluation_keys(&mut multi_bit_rng)?;
     let mut multi_bit_buffers: BootstrapBuffers<u32> = multi_bit_ek.buffers();

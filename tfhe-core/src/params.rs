@@ -243,6 +243,15 @@ pub fn by_name(name: &str) -> Option<&'static ParameterSet> {
 }
 
 impl ParameterSet {
+    /// The same set with another kind of blind rotation (same name, dimensions and noise): for
+    /// comparing the two kinds at identical numbers.
+    pub const fn with_blind_rotation(self, blind_rotation: BlindRotation) -> Self {
+        Self {
+            blind_rotation,
+            ..self
+        }
+    }
+
     /// `k·N`: the dimension of the GLWE key flattened into an LWE key (the key of ciphertexts that
     /// leave a programmable bootstrap, and the input of the key switch).
     pub fn big_lwe_dimension(&self) -> LweDimension {

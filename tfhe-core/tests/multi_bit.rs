@@ -24,20 +24,12 @@ use tfhe_core::noise;
 use tfhe_core::params::{BlindRotation, ParameterSet, Usage, ALL, BOOLEAN_128, MSG2_CARRY2, TOY};
 use torus::{Csprng, EncryptionRng, Polynomial, Seed, Torus};
 
-/// `p` with a multi-bit blind rotation (same name, dimensions and noise).
-fn multi_bit(p: &ParameterSet) -> ParameterSet {
-    ParameterSet {
-        blind_rotation: BlindRotation::MultiBit,
-        ..*p
-    }
-}
-
 /// Keys of the multi-bit variant of `p`.
 fn keys<T: Torus>(
     p: &ParameterSet,
     seed: u64,
 ) -> (SecretKeys<T>, EvaluationKeys<T>, EncryptionRng) {
-    let p = multi_bit(p);
+    let p = p.with_blind_rotation(BlindRotation::MultiBit);
     let mut secret_rng = Csprng::from_seed(&Seed::insecure_from_u64(seed));
     let mut rng = EncryptionRng::insecure_from_u64(seed + 1);
     let sk = SecretKeys::generate(&p, &mut secret_rng).unwrap();
@@ -200,11 +192,8 @@ fn blind_rotation_variance_matches_model() {
 #[test]
 fn secure_sets_meet_their_failure_bounds() {
     for p in ALL.iter().filter(|p| !p.is_insecure()) {
-        let classic = noise::bootstrap_noise(&ParameterSet {
-            blind_rotation: BlindRotation::Classic,
-            ..**p
-        });
-        let multi = noise::bootstrap_noise(&multi_bit(p));
+        let classic = noise::bootstrap_noise(&p.with_blind_rotation(BlindRotation::Classic));
+        let multi = noise::bootstrap_noise(&p.with_blind_rotation(BlindRotation::MultiBit));
         println!(
             "{}: bootstrap output 2^{:.2} (classic 2^{:.2}), p_fail 2^{:.2} (classic 2^{:.2})",
             p.name,
@@ -234,7 +223,7 @@ fn multi_bit_keys_round_trip_through_the_file_format() {
     use tfhe_core::serialization::{
         evaluation_keys_len, read_evaluation_keys, write_evaluation_keys,
     };
-    let p = multi_bit(&TOY);
+    let p = TOY.with_blind_rotation(BlindRotation::MultiBit);
     let (sk, ek, mut rng) = keys::<u64>(&TOY, 111);
     let mut bytes = Vec::new();
     write_evaluation_keys(&ek, &mut bytes).unwrap();

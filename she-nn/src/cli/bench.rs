@@ -111,7 +111,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
     }
     if wanted("ks_pbs_multi_bit") {
         // MSG2_CARRY2's numbers with a multi-bit bootstrapping key.
-        let p = multi_bit(&MSG2_CARRY2);
+        let p = MSG2_CARRY2.with_blind_rotation(BlindRotation::MultiBit);
         let (sk, ek, mut rng) = keys::<u64>(&p)?;
         let lut = ek
             .lookup_table(|m| (m + 1) % 16)
@@ -139,7 +139,10 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
     }
     for (primitive, p) in [
         ("gate_nand", BOOLEAN_128),
-        ("gate_nand_multi_bit", multi_bit(&BOOLEAN_128)),
+        (
+            "gate_nand_multi_bit",
+            BOOLEAN_128.with_blind_rotation(BlindRotation::MultiBit),
+        ),
     ] {
         if !wanted(primitive) {
             continue;
@@ -167,14 +170,6 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
         )?;
     }
     Ok(())
-}
-
-/// `p` with a multi-bit blind rotation (the `*_multi_bit` rows: same numbers, multi-bit key).
-fn multi_bit(p: &ParameterSet) -> ParameterSet {
-    ParameterSet {
-        blind_rotation: BlindRotation::MultiBit,
-        ..*p
-    }
 }
 
 type Keys<T> = (SecretKeys<T>, EvaluationKeys<T>, EncryptionRng);

@@ -29,6 +29,7 @@ use crate::fft::Fft;
 use crate::ggsw::{FourierGgswCiphertext, GgswCiphertext};
 use crate::glwe::GlweSecretKey;
 use crate::lwe::LweSecretKey;
+use crate::params::BlindRotation;
 use rayon::prelude::*;
 use torus::{EncryptionRng, NoiseDistribution, SignedDecomposer, Torus};
 
@@ -108,7 +109,8 @@ impl<T: Torus> MultiBitBootstrapKey<T> {
         ggsws: Vec<FourierGgswCiphertext<T>>,
     ) -> Result<Self, TfheError> {
         let n = input_lwe_dimension.0;
-        let expected = (n / 2).checked_mul(3).map_or(usize::MAX, |v| v + n % 2);
+        let expected = super::set_key::ggsw_count(BlindRotation::MultiBit, input_lwe_dimension)
+            .unwrap_or(usize::MAX);
         if n == 0 || ggsws.len() != expected {
             return Err(TfheError::LengthMismatch {
                 what: "multi-bit bootstrapping-key GGSW ciphertexts",
