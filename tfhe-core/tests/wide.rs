@@ -6,6 +6,7 @@
 //! must put each bootstrap's failure probability below 2^-40 for these inputs.
 
 use proptest::prelude::*;
+use tfhe_core::error::TfheError;
 use tfhe_core::keys::{EvaluationKeys, SecretKeys};
 use tfhe_core::params::{ParameterSet, SHE_MNIST, TOY};
 use tfhe_core::wide::{decode, FailureLedger, IntRange, WideCiphertext, WideEvaluator};
@@ -30,7 +31,16 @@ fn toy() -> &'static Fixture {
 }
 
 fn encrypt(f: &Fixture, z: i64, range: IntRange, rng: &mut EncryptionRng) -> WideCiphertext {
-    let scale = range.max_scale_log2();
+    encrypt_at(f, z, range, range.max_scale_log2(), rng)
+}
+
+fn encrypt_at(
+    f: &Fixture,
+    z: i64,
+    range: IntRange,
+    scale: u32,
+    rng: &mut EncryptionRng,
+) -> WideCiphertext {
     WideCiphertext {
         ciphertext: f
             .sk
@@ -146,13 +156,16 @@ fn clamp_of_narrow_and_wide_ranges() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
-    /// Random ranges, values, clamp windows and floor shifts (TOY, insecure).
+    /// Random ranges, values, clamp windows and floor shifts (TOY, insecure). With one bit of
+    /// headroom every clamp must succeed; a range that fills the torus may instead be refused,
+    /// with a typed error and before any bootstrap.
     #[test]
     fn floor_then_clamp_matches_integers(
-        lo in -40_000i64..0,
+        lo in -40_000i64..-256,
         width in 1i64..80_000,
         pick in 0.0f64..1.0,
         s in 0u32..8,
+        headroom in 0u32..2,
         out_lo in -4i64..4,
         out_width in 0i64..16,
     ) {
@@ -163,12 +176,44 @@ proptest! {
         let eval = WideEvaluator::new(&f.ek).unwrap();
         let mut buffers = eval.buffers();
         let mut ledger = FailureLedger::new();
-        let mut ct = encrypt(f, z, range, &mut rng);
+        let mut ct = encrypt_at(f, z, range, range.max_scale_log2() - headroom, &mut rng);
         eval.floor_shift(&mut ct, s, &mut buffers, &mut ledger).unwrap();
         let q = z.div_euclid(1 << s);
         let hi = out_lo + out_width.min(15);
-        let y = eval.clamp(&ct, out_lo, hi, 56, &mut buffers, &mut ledger).unwrap();
-        prop_assert_eq!(decrypt(f, &y), q.clamp(out_lo, hi));
+        let before = ledger.bootstraps;
+        match eval.clamp(&ct, out_lo, hi, 56, &mut buffers, &mut ledger) {
+            Ok(y) => prop_assert_eq!(decrypt(f, &y), q.clamp(out_lo, hi)),
+            Err(e) => {
+                prop_assert_eq!(headroom, 0, "refused with headroom: {}", e);
+                prop_assert!(matches!(e, TfheError::WideInteger(_)));
+                prop_assert_eq!(ledger.bootstraps, before);
+            }
+        }
+        check_ledger(&ledger);
+    }
+}
+
+/// The input a randomized run found (a range that fills the torus, floored by one bit, clamped
+/// to `[0, 0]`): refused before any bootstrap; with one bit of headroom, clamped exactly.
+#[test]
+fn clamp_refuses_a_range_filling_the_torus_and_clamps_with_headroom() {
+    let f = toy();
+    let eval = WideEvaluator::new(&f.ek).unwrap();
+    let mut buffers = eval.buffers();
+    let mut rng = EncryptionRng::insecure_from_u64(14);
+    let range = IntRange::new(-30_423, 32_226).unwrap();
+    for (z, headroom) in [(-30_423, 0), (-30_423, 1), (32_226, 1), (1, 1)] {
+        let mut ledger = FailureLedger::new();
+        let mut ct = encrypt_at(f, z, range, range.max_scale_log2() - headroom, &mut rng);
+        eval.floor_shift(&mut ct, 1, &mut buffers, &mut ledger)
+            .unwrap();
+        let result = eval.clamp(&ct, 0, 0, 56, &mut buffers, &mut ledger);
+        if headroom == 0 {
+            assert!(matches!(result, Err(TfheError::WideInteger(_))));
+            assert_eq!(ledger.bootstraps, 2, "only the floor's two bootstraps");
+        } else {
+            assert_eq!(decrypt(f, &result.unwrap()), 0, "clamp(⌊{z}/2⌋, 0, 0)");
+        }
         check_ledger(&ledger);
     }
 }

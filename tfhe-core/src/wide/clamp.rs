@@ -8,6 +8,61 @@ use torus::Encoding;
 /// Scale of the intermediate `clamp(T, −1, 1)` when the high part `T` of a clamp is wide.
 const HIGH_PART_SCALE: u32 = 60;
 
+/// Bits of the window a [`WideEvaluator::lookup`] reads for `len ≤ 16` values: `d = ⌈log2 len⌉`
+/// (at least 1) value bits below one padding bit.
+fn lookup_window_bits(len: u128) -> u32 {
+    (len as u64).next_power_of_two().trailing_zeros().max(1) + 1
+}
+
+/// The number of low bits `d` a wide clamp peels off `z − lo` (`m = hi − lo`): 4 unless the scale
+/// is so high that the high part's own lookup would not fit above it, and never fewer than `m`
+/// needs (`m < 2^d`).
+fn peel_width(scale_log2: u32, m: i64) -> u32 {
+    let cell_bits = (64 - (m as u64).leading_zeros()).max(1);
+    59u32.saturating_sub(scale_log2).clamp(cell_bits, 4)
+}
+
+/// A dry run of [`WideEvaluator::clamp`] on ranges and scales alone: `Ok` iff every window it
+/// will read (lookups, peels, the recursive `clamp(T, −1, 1)`) fits below the top of the torus.
+///
+/// A range that fills the torus (`δ = max_scale_log2`) can fail: a lookup needs a padding bit
+/// above its values that such a range does not leave once shifted by `−lo`. With one more bit of
+/// headroom (`δ < max_scale_log2`) every clamp fits (tested over random ranges).
+fn check_clamp_fits(range: IntRange, scale_log2: u32, lo: i64, hi: i64) -> Result<(), TfheError> {
+    let too_high = TfheError::WideInteger(
+        "the clamp's windows reach above the top of the torus at this scale; \
+         leave one bit of headroom (scale below max_scale_log2)",
+    );
+    let window_fits = |bits: u32, scale: u32| {
+        if scale + bits <= 64 {
+            Ok(())
+        } else {
+            Err(too_high.clone())
+        }
+    };
+    if range.len() <= 16 {
+        return window_fits(lookup_window_bits(range.len()), scale_log2);
+    }
+    let shifted = IntRange::new(
+        range.lo.checked_sub(lo).ok_or(too_high.clone())?,
+        range.hi.checked_sub(lo).ok_or(too_high.clone())?,
+    )
+    .filter(|r| r.fits_at(scale_log2))
+    .ok_or(too_high.clone())?;
+    let d = peel_width(scale_log2, hi - lo);
+    window_fits(d + 1, scale_log2)?;
+    let high = IntRange {
+        lo: shifted.lo >> d,
+        hi: shifted.hi >> d,
+    };
+    if high.len() <= 16 {
+        window_fits(lookup_window_bits(high.len()), scale_log2 + d)
+    } else {
+        check_clamp_fits(high, scale_log2 + d, -1, 1)?;
+        window_fits(lookup_window_bits(3), HIGH_PART_SCALE)
+    }
+}
+
 impl WideEvaluator<'_> {
     /// Evaluates `f_i(z)` for every function, for `z` of at most 16 values: one key switch and one
     /// padding-aware bootstrap per function on the window `(z − lo)·2^(63−d)`,
@@ -26,7 +81,7 @@ impl WideEvaluator<'_> {
                 "a lookup reads at most 16 values; clamp or peel first",
             ));
         }
-        let d = (len as u64).next_power_of_two().trailing_zeros().max(1);
+        let d = lookup_window_bits(len) - 1;
         let lo = z.range.lo;
         let var = self.prepare_window(z, d + 1, encode(lo.wrapping_neg(), 63 - d), buffers)?;
         let encoding = Encoding::new::<u64>(d, 1)?;
@@ -50,6 +105,10 @@ impl WideEvaluator<'_> {
     /// negacyclic bootstrap on the `(d + 1)`-bit window `r + 2^d·[T = 0]`, whose table `−min(r, m)/2` is returned negated when the top bit is
     /// set: `min(r, m)/2 ∓ min(r, m)/2 = [T = 0]·min(r, m)`. Output noise: at most three
     /// bootstrap outputs.
+    ///
+    /// Every window must fit below the top of the torus; this is checked on the ranges before
+    /// any bootstrap (a typed error otherwise) and always holds when `z` has one bit of headroom
+    /// above what its range needs, `z.scale_log2 < z.range.max_scale_log2()`.
     pub fn clamp(
         &self,
         z: &WideCiphertext,
@@ -67,6 +126,7 @@ impl WideEvaluator<'_> {
                 "output scale must be at least 1 and fit the output range",
             ));
         }
+        check_clamp_fits(z.range, z.scale_log2, lo, hi)?;
         let m = hi - lo;
         let output = |ciphertext, variance| WideCiphertext {
             ciphertext,
@@ -92,8 +152,7 @@ impl WideEvaluator<'_> {
             lo.checked_neg()
                 .ok_or(TfheError::WideInteger("range overflow"))?,
         )?;
-        let cell_bits = (64 - (m as u64).leading_zeros()).max(1);
-        let d = 59u32.saturating_sub(high.scale_log2).clamp(cell_bits, 4);
+        let d = peel_width(high.scale_log2, m);
         let half_of_min = |r: u64| encode((r as i64).min(m), out_scale_log2 - 1);
         let peel = self.peel(&mut high, d, &[&half_of_min], buffers, ledger)?;
         let high = if high.range.len() <= 16 {
@@ -137,5 +196,47 @@ impl WideEvaluator<'_> {
         y.ciphertext.add_assign(&above);
         y.add_constant(lo)?;
         Ok(y)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The case a randomized CI run found: a range that fills the torus, floored by one bit and
+    /// clamped to `[0, 0]`. The recursion reaches a high part of 5 values at scale 61, whose
+    /// lookup would need bits 61..=64.
+    #[test]
+    fn a_range_filling_the_torus_can_be_refused() {
+        let range = IntRange::new(-15_212, 16_113).unwrap();
+        assert_eq!(range.max_scale_log2(), 48);
+        assert!(check_clamp_fits(range, 48, 0, 0).is_err());
+        assert!(check_clamp_fits(range, 47, 0, 0).is_ok());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
+
+        /// With one bit of headroom every clamp fits, for ranges of 2 to 2^40 values anywhere
+        /// around zero and every output range of 1 to 16 values.
+        #[test]
+        fn one_bit_of_headroom_is_enough(
+            lo_bits in 0u32..40,
+            lo_frac in 0.0f64..1.0,
+            width_bits in 0u32..41,
+            width_frac in 0.0f64..1.0,
+            headroom in 1u32..4,
+            out_lo in -8i64..8,
+            out_width in 0i64..16,
+        ) {
+            let lo = -((lo_frac * 2f64.powi(lo_bits as i32)) as i64);
+            let hi = lo + (width_frac * 2f64.powi(width_bits as i32)) as i64;
+            let range = IntRange::new(lo, hi).unwrap();
+            let Some(scale) = range.max_scale_log2().checked_sub(headroom) else {
+                return Ok(());
+            };
+            prop_assert_eq!(check_clamp_fits(range, scale, out_lo, out_lo + out_width), Ok(()));
+        }
     }
 }

@@ -88,6 +88,16 @@ impl IntRange {
     pub fn max_scale_log2(&self) -> u32 {
         62 - (64 - self.magnitude().leading_zeros())
     }
+
+    /// Whether every value is a valid two's-complement plaintext at scale `δ` (no spare bit
+    /// required): `z·2^δ ∈ [−2^63, 2^63)`.
+    pub fn fits_at(&self, scale_log2: u32) -> bool {
+        let limit = 1i128 << 63;
+        let Some(scale) = 1i128.checked_shl(scale_log2).filter(|s| *s <= limit) else {
+            return false;
+        };
+        i128::from(self.lo) * scale >= -limit && i128::from(self.hi) * scale < limit
+    }
 }
 
 /// An encrypted integer `z ∈ range` with plaintext `z·2^scale_log2`, under the big key, with the
@@ -121,9 +131,7 @@ impl WideCiphertext {
     /// Whether every value of the range is a valid two's-complement plaintext at this scale:
     /// `z·2^δ ∈ [−2^63, 2^63)`.
     pub fn fits(&self) -> bool {
-        let limit = 1i128 << 63;
-        let scale = 1i128 << self.scale_log2;
-        i128::from(self.range.lo) * scale >= -limit && i128::from(self.range.hi) * scale < limit
+        self.range.fits_at(self.scale_log2)
     }
 
     /// `z ← z + c` (exact, noise unchanged).
