@@ -52,11 +52,17 @@ pub struct Arch {
 
 impl Arch {
     /// The architectures `she-train --arch` knows.
-    pub const ALL: [Arch; 2] = [
+    pub const ALL: [Arch; 3] = [
         Arch {
             name: "she-mnist",
             c1: 8,
             c2: 16,
+            hidden: 64,
+        },
+        Arch {
+            name: "she-mnist-wide",
+            c1: 8,
+            c2: 32,
             hidden: 64,
         },
         Arch {
