@@ -8,10 +8,10 @@ use torus::Encoding;
 /// Scale of the intermediate `clamp(T, −1, 1)` when the high part `T` of a clamp is wide.
 const HIGH_PART_SCALE: u32 = 60;
 
-/// Bits of the window a [`WideEvaluator::lookup`] reads for `len ≤ 16` values: `d = ⌈log2 len⌉`
-/// (at least 1) value bits below one padding bit.
-fn lookup_window_bits(len: u128) -> u32 {
-    (len as u64).next_power_of_two().trailing_zeros().max(1) + 1
+/// Value bits `d = ⌈log2 len⌉` (at least 1) of the window a [`WideEvaluator::lookup`] reads for
+/// `len ≤ 16` values; the window has one padding bit above them.
+fn lookup_value_bits(len: u128) -> u32 {
+    (len as u64).next_power_of_two().trailing_zeros().max(1)
 }
 
 /// The number of low bits `d` a wide clamp peels off `z − lo` (`m = hi − lo`): 4 unless the scale
@@ -29,26 +29,26 @@ fn peel_width(scale_log2: u32, m: i64) -> u32 {
 /// above its values that such a range does not leave once shifted by `−lo`. With one more bit of
 /// headroom (`δ < max_scale_log2`) every clamp fits (tested over random ranges).
 fn check_clamp_fits(range: IntRange, scale_log2: u32, lo: i64, hi: i64) -> Result<(), TfheError> {
-    let too_high = TfheError::WideInteger(
-        "the clamp's windows reach above the top of the torus at this scale; \
-         leave one bit of headroom (scale below max_scale_log2)",
-    );
-    let window_fits = |bits: u32, scale: u32| {
-        if scale + bits <= 64 {
-            Ok(())
-        } else {
-            Err(too_high.clone())
-        }
+    let too_high = || {
+        TfheError::WideInteger(
+            "the clamp's windows reach above the top of the torus at this scale; \
+             leave one bit of headroom (scale below max_scale_log2)",
+        )
     };
+    let window_fits =
+        |bits: u32, scale: u32| (scale + bits <= 64).then_some(()).ok_or_else(too_high);
+    // A lookup's window: its value bits and one padding bit.
+    let lookup_fits = |len: u128, scale: u32| window_fits(lookup_value_bits(len) + 1, scale);
     if range.len() <= 16 {
-        return window_fits(lookup_window_bits(range.len()), scale_log2);
+        return lookup_fits(range.len(), scale_log2);
     }
-    let shifted = IntRange::new(
-        range.lo.checked_sub(lo).ok_or(too_high.clone())?,
-        range.hi.checked_sub(lo).ok_or(too_high.clone())?,
-    )
-    .filter(|r| r.fits_at(scale_log2))
-    .ok_or(too_high.clone())?;
+    let shifted = IntRange {
+        lo: range.lo.checked_sub(lo).ok_or_else(too_high)?,
+        hi: range.hi.checked_sub(lo).ok_or_else(too_high)?,
+    };
+    if !shifted.fits_at(scale_log2) {
+        return Err(too_high());
+    }
     let d = peel_width(scale_log2, hi - lo);
     window_fits(d + 1, scale_log2)?;
     let high = IntRange {
@@ -56,10 +56,10 @@ fn check_clamp_fits(range: IntRange, scale_log2: u32, lo: i64, hi: i64) -> Resul
         hi: shifted.hi >> d,
     };
     if high.len() <= 16 {
-        window_fits(lookup_window_bits(high.len()), scale_log2 + d)
+        lookup_fits(high.len(), scale_log2 + d)
     } else {
         check_clamp_fits(high, scale_log2 + d, -1, 1)?;
-        window_fits(lookup_window_bits(3), HIGH_PART_SCALE)
+        lookup_fits(3, HIGH_PART_SCALE)
     }
 }
 
@@ -81,7 +81,7 @@ impl WideEvaluator<'_> {
                 "a lookup reads at most 16 values; clamp or peel first",
             ));
         }
-        let d = lookup_window_bits(len) - 1;
+        let d = lookup_value_bits(len);
         let lo = z.range.lo;
         let var = self.prepare_window(z, d + 1, encode(lo.wrapping_neg(), 63 - d), buffers)?;
         let encoding = Encoding::new::<u64>(d, 1)?;
@@ -127,6 +127,20 @@ impl WideEvaluator<'_> {
             ));
         }
         check_clamp_fits(z.range, z.scale_log2, lo, hi)?;
+        self.clamp_checked(z, lo, hi, out_scale_log2, buffers, ledger)
+    }
+
+    /// [`Self::clamp`] after its checks: the output range and scale are valid and
+    /// [`check_clamp_fits`] has passed for `z` (it covers the recursion on the high part too).
+    fn clamp_checked(
+        &self,
+        z: &WideCiphertext,
+        lo: i64,
+        hi: i64,
+        out_scale_log2: u32,
+        buffers: &mut WideBuffers,
+        ledger: &mut FailureLedger,
+    ) -> Result<WideCiphertext, TfheError> {
         let m = hi - lo;
         let output = |ciphertext, variance| WideCiphertext {
             ciphertext,
@@ -158,7 +172,7 @@ impl WideEvaluator<'_> {
         let high = if high.range.len() <= 16 {
             high
         } else {
-            self.clamp(&high, -1, 1, HIGH_PART_SCALE, buffers, ledger)?
+            self.clamp_checked(&high, -1, 1, HIGH_PART_SCALE, buffers, ledger)?
         };
 
         // [T = 0] as the top bit of the (d + 1)-bit window, [T ≥ 1]·m at the output scale.
