@@ -346,8 +346,12 @@ pub fn write_evaluation_keys<T: Torus, W: Write + ?Sized>(
     let order = canonical_order(keys.fft());
     let bsk = keys.bootstrap_key();
     let mut buf = Vec::with_capacity(order.len() * 16);
+    let mut polynomial = vec![c64::default(); order.len()];
+    let outputs = keys.params().glwe_dimension.0 + 1;
+    let rows = outputs * keys.params().pbs_level_count.0;
     for ggsw in bsk.ggsws() {
-        for polynomial in ggsw.as_slice().chunks_exact(order.len()) {
+        for index in 0..rows * outputs {
+            ggsw.copy_polynomial(index / outputs, index % outputs, &mut polynomial);
             buf.clear();
             for &p in &order {
                 let z = polynomial[p];
@@ -379,8 +383,9 @@ pub fn read_evaluation_keys<T: Torus, R: Read + ?Sized>(
     let mut index = 0usize;
     let count = ggsw_count(params.blind_rotation, params.lwe_dimension).ok_or(TOO_LARGE)?;
     let mut ggsws = Vec::with_capacity(count);
+    // One GGSW ciphertext polynomial by polynomial, copied into its interleaved layout.
+    let mut data = vec![c64::default(); layout.ggsw_values];
     for _ in 0..count {
-        let mut data = vec![c64::default(); layout.ggsw_values];
         for polynomial in data.chunks_exact_mut(order.len()) {
             r.read_exact(&mut buf)
                 .map_err(read_failure("bootstrapping key"))?;
@@ -394,7 +399,7 @@ pub fn read_evaluation_keys<T: Torus, R: Read + ?Sized>(
             }
         }
         ggsws.push(FourierGgswCiphertext::from_fourier_data(
-            data,
+            &data,
             params.glwe_dimension,
             params.polynomial_size,
             decomposer,

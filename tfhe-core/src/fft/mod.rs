@@ -177,13 +177,28 @@ pub fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
     kernels::mul_add_assign(acc, a, b);
 }
 
+/// Where the Fourier value `f` of polynomial `c` of row `r` sits in the **pair-interleaved
+/// layout** of a Fourier GGSW ciphertext with `rows` rows of `outputs` polynomials of `h` values
+/// (`h` even): for every pair of frequencies `(2p, 2p + 1)`, the `rows·outputs` pairs of values
+/// lie together, row-major, so that an inner product over all rows at one frequency pair reads
+/// one contiguous block, and a pass over the ciphertext is a single sequential stream:
+///
+/// ```text
+/// index(r, c, f) = ((⌊f/2⌋·rows + r)·outputs + c)·2 + f mod 2
+/// ```
+#[inline]
+pub fn pair_interleaved_index(rows: usize, outputs: usize, r: usize, c: usize, f: usize) -> usize {
+    (((f / 2) * rows + r) * outputs + c) * 2 + f % 2
+}
+
 /// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for `c < out.len()/h`: the Fourier-domain inner product
-/// of an external product, with `digits` holding `R` polynomials of `h = half` values and
-/// `rows` the `R` rows of a Fourier GGSW ciphertext (`out.len()/h` polynomials each, row-major).
-/// One pass over `rows`; the sum runs over `r` in order.
+/// of an external product, with `digits` holding `R` polynomials of `h = half` values (`h` even)
+/// and `rows` the `R` rows of a Fourier GGSW ciphertext (`out.len()/h` polynomials each) in the
+/// layout of [`pair_interleaved_index`]. One sequential pass over `rows`; the sum runs over `r`
+/// in order.
 ///
 /// # Panics
-/// If the lengths do not match.
+/// If the lengths do not match or `h` is odd.
 pub fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: usize) {
     kernels::fourier_dot(out, digits, rows, half);
 }
@@ -192,7 +207,8 @@ pub fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: usize) {
 /// multi-bit external product in one pass — [`fourier_dot`] against each of the `J` key terms,
 /// each result multiplied by its monomial `F(X^(c_j) − 1)` ([`Fft::monomial_minus_one`]) and
 /// summed, without writing the intermediate products. `monomials` holds `J = keys.len()`
-/// polynomials of `h` values.
+/// polynomials of `h` values (`h` even); every key is laid out as [`pair_interleaved_index`]
+/// says.
 ///
 /// # Panics
 /// If `keys` is empty or the lengths do not match.

@@ -1,10 +1,14 @@
-//! AVX2 kernels (four `f64` or four 64-bit lanes per instruction), chosen at run time when the
-//! CPU has AVX2 and FMA. Each is the twin of the function of the same name in `scalar`, with the
-//! same operation order and no fused multiply-add, so that both give bit-identical results; the
-//! tests in `super` compare them on random and extreme inputs.
+//! AVX2 kernels (four `f64`, four 64-bit or eight 32-bit lanes per instruction), chosen at run
+//! time when the CPU has AVX2 and FMA. Each is the twin of the function of the same name in
+//! `scalar`, with the same operation order and no fused multiply-add, so that both give
+//! bit-identical results; the tests in `super` compare them on random and extreme inputs.
 //!
 //! Torus words are handled as 64-bit lanes: `u64` words load as they are, `u32` words are
-//! zero-extended on load and truncated on store, which is exactly arithmetic modulo `2^32`.
+//! zero-extended on load and truncated on store, which is exactly arithmetic modulo `2^32`. The
+//! 32-bit sets' decomposition and rounding have eight-lane paths that stay in 32-bit words.
+//! Zen 1 executes a 256-bit instruction as two 128-bit halves, so instructions that move data
+//! across the halves (`vperm2f128`, `vpermpd`, `vpermd`) cost several times an in-lane one; the
+//! kernels arrange their data so that the hot loops need none, or one per several values.
 #![allow(unsafe_code)]
 
 use super::Word;
@@ -24,6 +28,25 @@ unsafe fn load4<W: Word>(p: *const W) -> __m256i {
             _mm256_loadu_si256(p.cast())
         } else {
             _mm256_cvtepu32_epi64(_mm_loadu_si128(p.cast()))
+        }
+    }
+}
+
+/// Loads four words as 64-bit lanes in the order `[p[0], p[2], p[1], p[3]]`.
+///
+/// # Safety
+/// `p` must be valid for reading four `W`; the CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn load4_0213<W: Word>(p: *const W) -> __m256i {
+    // SAFETY: the caller guarantees four readable words; unaligned loads are used.
+    unsafe {
+        if W::BITS == 64 {
+            _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_loadu_si256(p.cast()))
+        } else {
+            _mm256_cvtepu32_epi64(_mm_shuffle_epi32::<0b11_01_10_00>(_mm_loadu_si128(
+                p.cast(),
+            )))
         }
     }
 }
@@ -160,54 +183,178 @@ pub(super) unsafe fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
     super::scalar::mul_add_assign(&mut acc[2 * pairs..], &a[2 * pairs..], &b[2 * pairs..]);
 }
 
-/// See `scalar::sub_scaled`: `out ← out − digit·row`, for `|digit| < 2^31`. `u64` words
-/// multiply as `k·|d| = lo(k)·|d| + (hi(k)·|d|)·2^32 mod 2^64` (two 32×32→64 products) and add
-/// or subtract by the sign of `d`; `u32` words multiply eight at a time modulo `2^32`.
+/// See `scalar::sub_scaled_rows`: `out ← out − Σ_l d_l·row_l` for `|d_l| < 2^31`, in one pass
+/// over `out` per group of up to eight non-zero digits (the rows are read as parallel streams,
+/// `out` is loaded and stored once per group instead of once per level). `u64` words multiply
+/// as `k·|d| = lo(k)·|d| + (hi(k)·|d|)·2^32 mod 2^64` (two 32×32→64 products) and add or
+/// subtract by the sign of `d`; `u32` words multiply eight at a time modulo `2^32`.
 ///
 /// # Safety
-/// The CPU must support AVX2. Slices of equal length, `|digit| < 2^31` (checked).
+/// The CPU must support AVX2. `rows.len() = digits.len()·out.len()`, every `|d| < 2^31`
+/// (checked).
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn sub_scaled<W: Word>(out: &mut [W], row: &[W], digit: i64) {
-    assert!(out.len() == row.len() && digit.unsigned_abs() < 1 << 31);
+pub(super) unsafe fn sub_scaled_rows<W: Word>(out: &mut [W], rows: &[W], digits: &[i64]) {
+    let len = out.len();
+    assert!(rows.len() == digits.len() * len && digits.iter().all(|d| d.unsigned_abs() < 1 << 31));
     let per_register = 256 / W::BITS as usize;
-    let whole = out.len() / per_register * per_register;
-    let (o, k) = (
-        out.as_mut_ptr().cast::<__m256i>(),
-        row.as_ptr().cast::<__m256i>(),
-    );
-    if W::BITS == 64 {
-        let magnitude = _mm256_set1_epi64x(digit.unsigned_abs() as i64);
+    let whole = len / per_register * per_register;
+    let nonzero = digits.iter().enumerate().filter(|&(_, &d)| d != 0);
+    let mut group = [(0usize, 0i64); 8];
+    let mut count = 0;
+    let o = out.as_mut_ptr().cast::<__m256i>();
+    let flush = |group: &[(usize, i64)]| {
+        // The registers of each row, and the digit broadcast as the product needs it.
+        let mut starts = [core::ptr::null::<__m256i>(); 8];
+        let mut factors = [_mm256_setzero_si256(); 8];
+        for (q, &(l, d)) in group.iter().enumerate() {
+            starts[q] = rows[l * len..].as_ptr().cast::<__m256i>();
+            factors[q] = if W::BITS == 64 {
+                _mm256_set1_epi64x(d.unsigned_abs() as i64)
+            } else {
+                _mm256_set1_epi32(d as i32)
+            };
+        }
         for v in 0..whole / per_register {
-            // SAFETY: register v covers words 4v..4v+3 < whole ≤ len of both slices.
+            // SAFETY: register v covers words below `whole ≤ len` of `out` and of every row
+            // (row l starts at l·len inside `rows`).
             unsafe {
-                let key = _mm256_loadu_si256(k.add(v));
-                let low = _mm256_mul_epu32(key, magnitude);
-                let high = _mm256_mul_epu32(_mm256_srli_epi64::<32>(key), magnitude);
-                let product = _mm256_add_epi64(low, _mm256_slli_epi64::<32>(high));
-                let acc = _mm256_loadu_si256(o.add(v));
-                let acc = if digit < 0 {
-                    _mm256_add_epi64(acc, product)
-                } else {
-                    _mm256_sub_epi64(acc, product)
-                };
+                let mut acc = _mm256_loadu_si256(o.add(v));
+                for (q, &(_, d)) in group.iter().enumerate() {
+                    let key = _mm256_loadu_si256(starts[q].add(v));
+                    if W::BITS == 64 {
+                        let low = _mm256_mul_epu32(key, factors[q]);
+                        let high = _mm256_mul_epu32(_mm256_srli_epi64::<32>(key), factors[q]);
+                        let product = _mm256_add_epi64(low, _mm256_slli_epi64::<32>(high));
+                        acc = if d < 0 {
+                            _mm256_add_epi64(acc, product)
+                        } else {
+                            _mm256_sub_epi64(acc, product)
+                        };
+                    } else {
+                        acc = _mm256_sub_epi32(acc, _mm256_mullo_epi32(key, factors[q]));
+                    }
+                }
                 _mm256_storeu_si256(o.add(v), acc);
             }
         }
-    } else {
-        let d = _mm256_set1_epi32(digit as i32);
-        for v in 0..whole / per_register {
-            // SAFETY: register v covers words 8v..8v+7 < whole ≤ len of both slices.
-            unsafe {
-                let product = _mm256_mullo_epi32(_mm256_loadu_si256(k.add(v)), d);
-                let acc = _mm256_sub_epi32(_mm256_loadu_si256(o.add(v)), product);
-                _mm256_storeu_si256(o.add(v), acc);
+    };
+    for (l, &d) in nonzero {
+        group[count] = (l, d);
+        count += 1;
+        if count == group.len() {
+            flush(&group);
+            count = 0;
+        }
+    }
+    if count > 0 {
+        flush(&group[..count]);
+    }
+    // The words after the last whole register.
+    for (l, &d) in digits.iter().enumerate() {
+        super::scalar::sub_scaled_rows(
+            &mut out[whole..],
+            &rows[l * len + whole..][..len - whole],
+            &[d],
+        );
+    }
+}
+
+/// `x·y` for two complex values per register with `x` pre-swapped (`x_swapped` = `[x_im x_re]`
+/// per value): the operations of [`complex_mul`] with the swap hoisted out of a loop over `y`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn complex_mul_swapped(x: __m256d, x_swapped: __m256d, y: __m256d) -> __m256d {
+    let y_re = _mm256_movedup_pd(y);
+    let y_im = _mm256_permute_pd::<0b1111>(y);
+    _mm256_addsub_pd(_mm256_mul_pd(x, y_re), _mm256_mul_pd(x_swapped, y_im))
+}
+
+/// `acc_q ← Σ_r digits_r[p] ⊙ block(r, c0 + q)` for `q < W`, the sum from zero over `r` in
+/// order: one frequency pair `p` of `W` outputs, reading the pair-interleaved block of `p` (see
+/// `crate::fft::pair_interleaved_index`) sequentially, the accumulators in registers.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; `d` valid for `R` digit polynomials of `half` complex
+/// values, `block` for the `R·C` value pairs (4 `f64` each) of pair `p`, `c0 + W ≤ C`,
+/// `2p + 1 < half`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn dot_pair<const W: usize>(
+    d: *const f64,
+    block: *const f64,
+    half: usize,
+    p: usize,
+    row_count: usize,
+    outputs: usize,
+    c0: usize,
+) -> [__m256d; W] {
+    let mut acc = [_mm256_setzero_pd(); W];
+    for r in 0..row_count {
+        // SAFETY: as the caller guarantees: digit r, values 2p and 2p + 1; pairs (r, c0 + q).
+        unsafe {
+            let x = _mm256_loadu_pd(d.add(2 * (r * half + 2 * p)));
+            let x_swapped = _mm256_permute_pd::<0b0101>(x);
+            let row = block.add(4 * (r * outputs + c0));
+            for (q, a) in acc.iter_mut().enumerate() {
+                let y = _mm256_loadu_pd(row.add(4 * q));
+                *a = _mm256_add_pd(*a, complex_mul_swapped(x, x_swapped, y));
             }
         }
     }
-    super::scalar::sub_scaled(&mut out[whole..], &row[whole..], digit);
+    acc
 }
 
-/// See `scalar::fourier_dot`.
+/// [`dot_pair`] for the `width = min(C − c0, 4)` outputs from `c0`, in the first `width`
+/// registers of the result (the others zero).
+///
+/// # Safety
+/// As [`dot_pair`] for `W = width`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_block(
+    d: *const f64,
+    block: *const f64,
+    (half, p, row_count, outputs): (usize, usize, usize, usize),
+    c0: usize,
+) -> [__m256d; 4] {
+    let mut acc = [_mm256_setzero_pd(); 4];
+    // SAFETY: c0 + width ≤ outputs; the rest as the caller guarantees.
+    unsafe {
+        match outputs - c0 {
+            1 => {
+                acc[..1].copy_from_slice(&dot_pair::<1>(d, block, half, p, row_count, outputs, c0))
+            }
+            2 => {
+                acc[..2].copy_from_slice(&dot_pair::<2>(d, block, half, p, row_count, outputs, c0))
+            }
+            3 => {
+                acc[..3].copy_from_slice(&dot_pair::<3>(d, block, half, p, row_count, outputs, c0))
+            }
+            _ => acc = dot_pair::<4>(d, block, half, p, row_count, outputs, c0),
+        }
+    }
+    acc
+}
+
+/// The frequency pairs `0..pairs` in the order an inner product visits them: `streams`
+/// interleaved runs (`0, P/S, 2P/S, …, 1, P/S + 1, …`; one run if `S` does not divide `P`), so
+/// that each key is read as `S` concurrent sequential streams. Each output value depends on its
+/// own pair only, so the order changes no result, only the memory traffic: on the Zen 1
+/// machine of BENCHMARKS.md two or three streams in all read the key fastest (one stream leaves
+/// the memory system idle between the prefetcher's requests, six or more thrash it).
+fn pair_order(pairs: usize, streams: usize) -> impl Iterator<Item = usize> {
+    let streams = if pairs.is_multiple_of(streams) {
+        streams
+    } else {
+        1
+    };
+    let run = pairs / streams;
+    (0..run).flat_map(move |i| (0..streams).map(move |s| s * run + i))
+}
+
+/// See `scalar::fourier_dot`: frequency pair by frequency pair, the pair-interleaved rows read
+/// as one sequential stream.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA. `out.len() = C·h`, `digits.len() = R·h`,
@@ -225,24 +372,24 @@ pub(super) unsafe fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], 
         digits.as_ptr().cast::<f64>(),
         rows.as_ptr().cast::<f64>(),
     );
-    for c in 0..outputs {
-        for f in (0..half).step_by(2) {
-            // SAFETY: f + 1 < half, r < R, c < C: every offset below is inside its slice (in
-            // f64 units, twice the complex index).
+    // One key: two streams.
+    for p in pair_order(half / 2, 2) {
+        let block = g.wrapping_add(4 * p * row_count * outputs);
+        for c0 in (0..outputs).step_by(4) {
+            // SAFETY: 2p + 1 < half; block p spans R·C pairs of 4 f64 inside `rows`; outputs
+            // c0 + q < C write values 2p, 2p + 1 of their polynomial inside `out`.
             unsafe {
-                let mut sum = _mm256_setzero_pd();
-                for r in 0..row_count {
-                    let x = _mm256_loadu_pd(d.add(2 * (r * half + f)));
-                    let y = _mm256_loadu_pd(g.add(2 * ((r * outputs + c) * half + f)));
-                    sum = _mm256_add_pd(sum, complex_mul(x, y));
+                let acc = dot_block(d, block, (half, p, row_count, outputs), c0);
+                for (q, &a) in acc.iter().take(outputs - c0).enumerate() {
+                    _mm256_storeu_pd(o.add(2 * ((c0 + q) * half + 2 * p)), a);
                 }
-                _mm256_storeu_pd(o.add(2 * (c * half + f)), sum);
             }
         }
     }
 }
 
-/// See `scalar::multi_bit_dot`.
+/// See `scalar::multi_bit_dot`: frequency pair by frequency pair, each key's block read
+/// sequentially, the key terms and the sum in registers.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA. `out.len() = C·h`, `digits.len() = R·h`, every key of
@@ -270,28 +417,25 @@ pub(super) unsafe fn multi_bit_dot(
         digits.as_ptr().cast::<f64>(),
         monomials.as_ptr().cast::<f64>(),
     );
-    for (j, key) in keys.iter().enumerate() {
-        let g = key.as_ptr().cast::<f64>();
-        for c in 0..outputs {
-            for f in (0..half).step_by(2) {
-                // SAFETY: f + 1 < half, r < R, c < C, j < J: every offset below is inside its
-                // slice (in f64 units, twice the complex index).
+    // One stream per key (three for the grouping factor 2).
+    for p in pair_order(half / 2, 1) {
+        for c0 in (0..outputs).step_by(4) {
+            let mut sum = [_mm256_setzero_pd(); 4];
+            for (j, key) in keys.iter().enumerate() {
+                // SAFETY: 2p + 1 < half and j < J: the pair-p block of key j, values 2p, 2p + 1
+                // of monomial j, outputs c0.. < C.
                 unsafe {
-                    let mut term = _mm256_setzero_pd();
-                    for r in 0..row_count {
-                        let x = _mm256_loadu_pd(d.add(2 * (r * half + f)));
-                        let y = _mm256_loadu_pd(g.add(2 * ((r * outputs + c) * half + f)));
-                        term = _mm256_add_pd(term, complex_mul(x, y));
+                    let block = key.as_ptr().cast::<f64>().add(4 * p * row_count * outputs);
+                    let term = dot_block(d, block, (half, p, row_count, outputs), c0);
+                    let mj = _mm256_loadu_pd(m.add(2 * (j * half + 2 * p)));
+                    for (s, &t) in sum.iter_mut().zip(&term) {
+                        *s = _mm256_add_pd(*s, complex_mul(mj, t));
                     }
-                    let dst = o.add(2 * (c * half + f));
-                    let prior = if j == 0 {
-                        _mm256_setzero_pd()
-                    } else {
-                        _mm256_loadu_pd(dst)
-                    };
-                    let mj = _mm256_loadu_pd(m.add(2 * (j * half + f)));
-                    _mm256_storeu_pd(dst, _mm256_add_pd(prior, complex_mul(mj, term)));
                 }
+            }
+            for (q, &s) in sum.iter().take(outputs - c0).enumerate() {
+                // SAFETY: c0 + q < C, 2p + 1 < half.
+                unsafe { _mm256_storeu_pd(o.add(2 * ((c0 + q) * half + 2 * p)), s) };
             }
         }
     }
@@ -312,26 +456,104 @@ pub(super) unsafe fn untwist_round<W: Word, const ADD: bool>(
     assert!(lo.len() == half && hi.len() == half && twist.len() == half && half.is_multiple_of(4));
     let (z, w) = (fourier.as_ptr().cast::<f64>(), twist.as_ptr().cast::<f64>());
     let (lo, hi) = (lo.as_mut_ptr(), hi.as_mut_ptr());
-    for c in (0..half).step_by(4) {
-        // SAFETY: c + 3 < half: four words of `lo`/`hi`, four complex values (8 f64) of `fourier`
-        // and `twist` from index c.
-        unsafe {
-            let v0 = complex_mul(_mm256_loadu_pd(z.add(2 * c)), _mm256_loadu_pd(w.add(2 * c)));
-            let v1 = complex_mul(
-                _mm256_loadu_pd(z.add(2 * c + 4)),
-                _mm256_loadu_pd(w.add(2 * c + 4)),
-            );
-            // [re0 im0 re1 im1], [re2 im2 re3 im3] → [re0 re1 re2 re3], [im0 im1 im2 im3]
-            let re = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpacklo_pd(v0, v1));
-            let im = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpackhi_pd(v0, v1));
-            let (mut r, mut i) = (f64_to_u64(re), f64_to_u64(im));
-            if ADD {
-                r = _mm256_add_epi64(r, load4(lo.add(c)));
-                i = _mm256_add_epi64(i, load4(hi.add(c)));
-            }
-            store4(lo.add(c), r);
-            store4(hi.add(c), i);
+    if W::BITS == 32 && half.is_multiple_of(8) {
+        for c in (0..half).step_by(8) {
+            // SAFETY: c + 7 < half; `W` is `u32`, so `lo`/`hi` are `u32` slices.
+            unsafe { untwist_round_8_u32::<ADD>(lo.cast::<u32>(), hi.cast::<u32>(), z, w, c) };
         }
+        return;
+    }
+    for c in (0..half).step_by(4) {
+        // SAFETY: c + 3 < half.
+        unsafe { untwist_round_4::<W, ADD>(lo, hi, z, w, c) };
+    }
+}
+
+/// Four coefficients `c..c+4` of [`untwist_round`], in 64-bit lanes.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; `lo`, `hi` valid for four words from `c`, `z`, `w` for
+/// four complex values (eight `f64`) from complex index `c`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn untwist_round_4<W: Word, const ADD: bool>(
+    lo: *mut W,
+    hi: *mut W,
+    z: *const f64,
+    w: *const f64,
+    c: usize,
+) {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        let v0 = complex_mul(_mm256_loadu_pd(z.add(2 * c)), _mm256_loadu_pd(w.add(2 * c)));
+        let v1 = complex_mul(
+            _mm256_loadu_pd(z.add(2 * c + 4)),
+            _mm256_loadu_pd(w.add(2 * c + 4)),
+        );
+        // [re0 im0 re1 im1], [re2 im2 re3 im3] → [re0 re1 re2 re3], [im0 im1 im2 im3]
+        let re = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpacklo_pd(v0, v1));
+        let im = _mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_unpackhi_pd(v0, v1));
+        let (mut r, mut i) = (f64_to_u64(re), f64_to_u64(im));
+        if ADD {
+            r = _mm256_add_epi64(r, load4(lo.add(c)));
+            i = _mm256_add_epi64(i, load4(hi.add(c)));
+        }
+        store4(lo.add(c), r);
+        store4(hi.add(c), i);
+    }
+}
+
+/// Eight coefficients `c..c+8` of [`untwist_round`] for 32-bit words. Register `q` holds the
+/// complex values `c+q` (low half) and `c+q+4` (high half), so that when every value is below
+/// `2^51` (the fast path of [`f64_to_u64`]: add `1.5·2^52`, whose low 32 mantissa bits are
+/// then `round(x) mod 2^32`) three in-lane shuffles gather the real and the imaginary words in
+/// coefficient order — no instruction crosses the halves of a register. Other values take
+/// [`untwist_round_4`] twice.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; `lo`, `hi` valid for eight words from `c`, `z`, `w` for
+/// eight complex values (sixteen `f64`) from complex index `c`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn untwist_round_8_u32<const ADD: bool>(
+    lo: *mut u32,
+    hi: *mut u32,
+    z: *const f64,
+    w: *const f64,
+    c: usize,
+) {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
+                                                // SAFETY: as the caller guarantees; every offset below is below c + 8 complex values.
+    unsafe {
+        let split = |p: *const f64, q: usize| {
+            _mm256_loadu2_m128d(p.add(2 * (c + q + 4)), p.add(2 * (c + q)))
+        };
+        let v = [0, 1, 2, 3].map(|q| complex_mul(split(z, q), split(w, q)));
+        let magnitude_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+        let limit = _mm256_set1_pd(2_251_799_813_685_248.0); // 2^51
+        let small = v.map(|x| _mm256_cmp_pd::<_CMP_LT_OQ>(_mm256_and_pd(x, magnitude_mask), limit));
+        let all_small = _mm256_and_pd(
+            _mm256_and_pd(small[0], small[1]),
+            _mm256_and_pd(small[2], small[3]),
+        );
+        if _mm256_movemask_pd(all_small) != 0b1111 {
+            untwist_round_4::<u32, ADD>(lo, hi, z, w, c);
+            untwist_round_4::<u32, ADD>(lo, hi, z, w, c + 4);
+            return;
+        }
+        let magic = _mm256_set1_pd(MAGIC);
+        let a = v.map(|x| _mm256_castpd_ps(_mm256_add_pd(x, magic)));
+        // Low words: a_q = [re_q, ·, im_q, · | re_(q+4), ·, im_(q+4), ·].
+        let s01 = _mm256_shuffle_ps::<0b10_00_10_00>(a[0], a[1]); // re0 im0 re1 im1 | re4 im4 re5 im5
+        let s23 = _mm256_shuffle_ps::<0b10_00_10_00>(a[2], a[3]); // re2 im2 re3 im3 | re6 im6 re7 im7
+        let mut re = _mm256_castps_si256(_mm256_shuffle_ps::<0b10_00_10_00>(s01, s23));
+        let mut im = _mm256_castps_si256(_mm256_shuffle_ps::<0b11_01_11_01>(s01, s23));
+        if ADD {
+            re = _mm256_add_epi32(re, _mm256_loadu_si256(lo.add(c).cast()));
+            im = _mm256_add_epi32(im, _mm256_loadu_si256(hi.add(c).cast()));
+        }
+        _mm256_storeu_si256(lo.add(c).cast(), re);
+        _mm256_storeu_si256(hi.add(c).cast(), im);
     }
 }
 
@@ -356,29 +578,129 @@ pub(super) unsafe fn decompose_twist<W: Word>(
     let width = W::BITS;
     assert!((1..=51).contains(&base_log) && level_count >= 1 && total <= width as usize);
 
-    let k = DigitConstants::new(width, base_log, level_count);
-
     let w = twist.as_ptr().cast::<f64>();
     let out = levels.as_mut_ptr().cast::<f64>();
+    if width == 32 && base_log <= 30 && half.is_multiple_of(8) {
+        // SAFETY: `W` is a 32-bit word (`u32`), so the slices are `u32` slices of length `half`;
+        // the shape and lengths were checked above.
+        unsafe {
+            decompose_twist_u32(
+                out,
+                lo.as_ptr().cast::<u32>(),
+                hi.as_ptr().cast::<u32>(),
+                w,
+                half,
+                (base_log, level_count),
+            );
+        }
+        return;
+    }
+    let k = DigitConstants::new(width, base_log, level_count);
     for c in (0..half).step_by(4) {
         // SAFETY: c + 3 < half: four words of `lo`/`hi` and four complex values of `twist` and
         // of each level block of `levels` ((level − 1)·half + c + 3 < ℓ·half) from index c.
         unsafe {
-            let mut state_re = rounded_units(&k, load4(lo.as_ptr().add(c)));
-            let mut state_im = rounded_units(&k, load4(hi.as_ptr().add(c)));
+            // Lanes in the order [0 2 1 3], once per coefficient, so that the in-lane unpacks
+            // below leave every level's digits in coefficient order.
+            let mut state_re = rounded_units(&k, load4_0213(lo.as_ptr().add(c)));
+            let mut state_im = rounded_units(&k, load4_0213(hi.as_ptr().add(c)));
             let w0 = _mm256_loadu_pd(w.add(2 * c));
             let w1 = _mm256_loadu_pd(w.add(2 * c + 4));
             for level in (1..=level_count).rev() {
                 let d_re = small_i64_to_f64(next_digit(&k, &mut state_re));
                 let d_im = small_i64_to_f64(next_digit(&k, &mut state_im));
-                // [r0 r1 r2 r3], [i0 i1 i2 i3] → [r0 i0 r1 i1], [r2 i2 r3 i3]
-                let t0 = _mm256_unpacklo_pd(d_re, d_im); // r0 i0 r2 i2
-                let t1 = _mm256_unpackhi_pd(d_re, d_im); // r1 i1 r3 i3
-                let z0 = _mm256_permute2f128_pd::<0x20>(t0, t1);
-                let z1 = _mm256_permute2f128_pd::<0x31>(t0, t1);
+                // [r0 r2 r1 r3], [i0 i2 i1 i3] → [r0 i0 r1 i1], [r2 i2 r3 i3]
+                let z0 = _mm256_unpacklo_pd(d_re, d_im);
+                let z1 = _mm256_unpackhi_pd(d_re, d_im);
                 let dst = out.add(2 * ((level - 1) * half + c));
                 _mm256_storeu_pd(dst, complex_mul(z0, w0));
                 _mm256_storeu_pd(dst.add(4), complex_mul(z1, w1));
+            }
+        }
+    }
+}
+
+/// [`decompose_twist`] for 32-bit words in eight 32-bit lanes: the integer work on eight
+/// coefficients per instruction, digits converted with `vcvtdq2pd` (exact for `i32`), and the
+/// real and imaginary digits interleaved within 128-bit lanes (`vpunpck{l,h}dq`), so that no
+/// instruction crosses the two halves of a register (slow on Zen 1, which splits them).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA. `lo`, `hi` valid for `half` reads, `twist` for `half`
+/// complex values (`2·half` `f64`), `out` for `ℓ·half` complex values; `half` a multiple of 8,
+/// `1 ≤ β ≤ 30`, `β·ℓ ≤ 32`.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn decompose_twist_u32(
+    out: *mut f64,
+    lo: *const u32,
+    hi: *const u32,
+    twist: *const f64,
+    half: usize,
+    (base_log, level_count): (u32, usize),
+) {
+    let total = base_log * level_count as u32;
+    let shift = 32 - total;
+    let one = _mm256_set1_epi32(1);
+    let shift_count = _mm_cvtsi32_si128(shift as i32);
+    // With shift = 0 this count wraps to a huge value and the rounding bit is 0.
+    let shift_minus_one = _mm_cvtsi32_si128(shift.wrapping_sub(1) as i32);
+    let units_mask = _mm256_set1_epi32(if total == 32 {
+        -1
+    } else {
+        ((1u32 << total) - 1) as i32
+    });
+    let beta = _mm_cvtsi32_si128(base_log as i32);
+    let digit_mask = _mm256_set1_epi32(((1u32 << base_log) - 1) as i32);
+    let digit_half = _mm256_set1_epi32(1 << (base_log - 1));
+    let base = _mm256_set1_epi32(1 << base_log);
+    let rounded_units = |x: __m256i| {
+        let units = _mm256_add_epi32(
+            _mm256_srl_epi32(x, shift_count),
+            _mm256_and_si256(_mm256_srl_epi32(x, shift_minus_one), one),
+        );
+        _mm256_and_si256(units, units_mask)
+    };
+    // As `next_digit`, in 32-bit lanes: `raw < 2^30` and `B ≤ 2^30`, so the signed compares
+    // and the subtraction are exact.
+    let next_digit = |state: &mut __m256i| {
+        let raw = _mm256_and_si256(*state, digit_mask);
+        let rest = _mm256_srl_epi32(*state, beta);
+        let above = _mm256_cmpgt_epi32(raw, digit_half);
+        let tie = _mm256_and_si256(
+            _mm256_cmpeq_epi32(raw, digit_half),
+            _mm256_cmpeq_epi32(_mm256_and_si256(rest, one), one),
+        );
+        let carry = _mm256_or_si256(above, tie);
+        *state = _mm256_sub_epi32(rest, carry);
+        _mm256_sub_epi32(raw, _mm256_and_si256(carry, base))
+    };
+    for c in (0..half).step_by(8) {
+        // SAFETY: c + 7 < half: eight words of `lo`/`hi`, eight complex values (16 f64) of
+        // `twist` and of each level block of `out` ((level − 1)·half + c + 7 < ℓ·half).
+        unsafe {
+            let mut state_re = rounded_units(_mm256_loadu_si256(lo.add(c).cast()));
+            let mut state_im = rounded_units(_mm256_loadu_si256(hi.add(c).cast()));
+            let w = [
+                _mm256_loadu_pd(twist.add(2 * c)),
+                _mm256_loadu_pd(twist.add(2 * c + 4)),
+                _mm256_loadu_pd(twist.add(2 * c + 8)),
+                _mm256_loadu_pd(twist.add(2 * c + 12)),
+            ];
+            for level in (1..=level_count).rev() {
+                let d_re = next_digit(&mut state_re);
+                let d_im = next_digit(&mut state_im);
+                let pairs_0145 = _mm256_unpacklo_epi32(d_re, d_im); // r0 i0 r1 i1 | r4 i4 r5 i5
+                let pairs_2367 = _mm256_unpackhi_epi32(d_re, d_im); // r2 i2 r3 i3 | r6 i6 r7 i7
+                let z = [
+                    _mm256_cvtepi32_pd(_mm256_castsi256_si128(pairs_0145)),
+                    _mm256_cvtepi32_pd(_mm256_castsi256_si128(pairs_2367)),
+                    _mm256_cvtepi32_pd(_mm256_extracti128_si256::<1>(pairs_0145)),
+                    _mm256_cvtepi32_pd(_mm256_extracti128_si256::<1>(pairs_2367)),
+                ];
+                let dst = out.add(2 * ((level - 1) * half + c));
+                for q in 0..4 {
+                    _mm256_storeu_pd(dst.add(4 * q), complex_mul(z[q], w[q]));
+                }
             }
         }
     }

@@ -93,24 +93,26 @@ macro_rules! run_as_word {
     };
 }
 
-/// `out ← out − digit·row` (wrapping), the inner loop of key switching.
+/// `out ← out − Σ_l digits_l·rows_l` (wrapping): the inner loop of key switching, all levels
+/// of one mask element in one pass over `out` (`rows` holds `digits.len()` consecutive rows of
+/// `out.len()` words; zero digits are skipped).
 ///
 /// # Panics
-/// If the lengths differ.
-pub(crate) fn sub_scaled<T: Torus>(out: &mut [T], row: &[T], digit: i64) {
-    assert_eq!(out.len(), row.len(), "row length");
+/// If `rows.len() ≠ digits.len()·out.len()`.
+pub(crate) fn sub_scaled_rows<T: Torus>(out: &mut [T], rows: &[T], digits: &[i64]) {
+    assert_eq!(rows.len(), digits.len() * out.len(), "row lengths");
     #[cfg(target_arch = "x86_64")]
-    if avx2_in_use() && digit.unsigned_abs() < 1 << 31 {
+    if avx2_in_use() && digits.iter().all(|d| d.unsigned_abs() < 1 << 31) {
         run_as_word!(T, W => {
             match (
                 bytemuck::try_cast_slice_mut::<T, W>(out),
-                bytemuck::try_cast_slice::<T, W>(row),
+                bytemuck::try_cast_slice::<T, W>(rows),
             ) {
-                (Ok(out), Ok(row)) => {
-                    // SAFETY: AVX2 is present; the kernel checks the lengths and the digit.
+                (Ok(out), Ok(rows)) => {
+                    // SAFETY: AVX2 is present; the kernel checks the lengths and the digits.
                     #[allow(unsafe_code)]
                     unsafe {
-                        avx2::sub_scaled::<W>(out, row, digit)
+                        avx2::sub_scaled_rows::<W>(out, rows, digits)
                     };
                     true
                 }
@@ -118,17 +120,20 @@ pub(crate) fn sub_scaled<T: Torus>(out: &mut [T], row: &[T], digit: i64) {
             }
         });
     }
-    scalar::sub_scaled(out, row, digit);
+    scalar::sub_scaled_rows(out, rows, digits);
 }
 
 /// `out_c ← Σ_r digits_r ⊙ rows_(r,c)`: see `scalar::fourier_dot`.
 ///
 /// # Panics
-/// If `rows.len() ≠ (digits.len()/h)·out.len()` for the polynomial length `h`.
+/// If `h` is odd or `rows.len() ≠ (digits.len()/h)·out.len()` for the polynomial length `h`.
 pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: usize) {
     assert!(
-        half > 0 && out.len().is_multiple_of(half) && digits.len().is_multiple_of(half),
-        "Fourier sizes"
+        half > 0
+            && half.is_multiple_of(2)
+            && out.len().is_multiple_of(half)
+            && digits.len().is_multiple_of(half),
+        "Fourier sizes (h even)"
     );
     assert_eq!(
         rows.len(),
@@ -136,7 +141,7 @@ pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: u
         "one row of outputs per digit polynomial"
     );
     #[cfg(target_arch = "x86_64")]
-    if avx2_in_use() && half.is_multiple_of(2) {
+    if avx2_in_use() {
         // SAFETY: AVX2 and FMA are present; the kernel checks the shapes.
         #[allow(unsafe_code)]
         unsafe {
@@ -150,12 +155,13 @@ pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: u
 /// `out_c ← Σ_j m_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))`: see `scalar::multi_bit_dot`.
 ///
 /// # Panics
-/// If there is no key, or the lengths do not match `h = monomials.len()/keys.len()`.
+/// If there is no key, `h = monomials.len()/keys.len()` is odd, or the lengths do not match.
 pub(crate) fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], monomials: &[c64]) {
     assert!(!keys.is_empty(), "at least one key");
     let half = monomials.len() / keys.len();
     assert!(
         half > 0
+            && half.is_multiple_of(2)
             && monomials.len() == keys.len() * half
             && out.len().is_multiple_of(half)
             && digits.len().is_multiple_of(half),
@@ -164,7 +170,7 @@ pub(crate) fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], mo
     let rows = digits.len() / half * out.len();
     assert!(keys.iter().all(|k| k.len() == rows), "key sizes");
     #[cfg(target_arch = "x86_64")]
-    if avx2_in_use() && half.is_multiple_of(2) {
+    if avx2_in_use() {
         // SAFETY: AVX2 and FMA are present; the kernel checks the shapes.
         #[allow(unsafe_code)]
         unsafe {
@@ -453,24 +459,30 @@ mod tests {
         if !avx2_present() {
             return;
         }
-        let half = 32;
-        let twist = crate::fft::twist::Twisties::new(2 * half).forward;
-        let words = edge_words(2 * half);
-        let words32: Vec<u32> = words.iter().map(|&w| (w >> 16) as u32).collect();
-        for (base_log, levels) in [
-            (1, 1),
-            (1, 64),
-            (4, 16),
-            (8, 8),
-            (12, 3),
-            (23, 1),
-            (32, 2),
-            (51, 1),
-            (10, 2),
-        ] {
-            check_decompose::<u64>(&words, &twist, base_log, levels);
-            if base_log * levels as u32 <= 32 {
-                check_decompose::<u32>(&words32, &twist, base_log, levels);
+        // `half = 4` takes the four-lane path for 32-bit words too, `half = 32` the eight-lane
+        // one for `β ≤ 30` (and the four-lane one for `β = 31, 32`).
+        for half in [4, 32] {
+            let twist = crate::fft::twist::Twisties::new(2 * half).forward;
+            let words = edge_words(2 * half);
+            let words32: Vec<u32> = words.iter().map(|&w| (w >> 16) as u32).collect();
+            for (base_log, levels) in [
+                (1, 1),
+                (1, 64),
+                (4, 16),
+                (8, 8),
+                (12, 3),
+                (23, 1),
+                (30, 1),
+                (31, 1),
+                (32, 1),
+                (32, 2),
+                (51, 1),
+                (10, 2),
+            ] {
+                check_decompose::<u64>(&words, &twist, base_log, levels);
+                if base_log * levels as u32 <= 32 {
+                    check_decompose::<u32>(&words32, &twist, base_log, levels);
+                }
             }
         }
     }
@@ -510,10 +522,24 @@ mod tests {
         }
 
         #[test]
-        fn fourier_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * 4 * 3 * 5),
-                             outputs in 1usize..=3) {
+        fn untwist_round_twins_below_2_51(halves in prop::collection::vec(-(1i64 << 51)..(1i64 << 51), 64),
+                                          prior in prop::collection::vec(any::<u64>(), 64)) {
             if !avx2_present() { return Ok(()); }
-            // R = 3 digit polynomials of h = 4 values, C outputs.
+            // Every value below 2^51 in magnitude, half of them exact ties (`m + 1/2`): the fast
+            // path of both kernels, eight 32-bit words at a time for `u32`. Twist by 1 so that
+            // the values reach the rounding unchanged.
+            let values: Vec<f64> = halves.iter().map(|&h| h as f64 / 2.0).collect();
+            let one = vec![c64::new(1.0, 0.0); 32];
+            check_untwist::<u64>(&values, &one, &prior);
+            let prior32: Vec<u32> = prior.iter().map(|&x| x as u32).collect();
+            check_untwist::<u32>(&values, &one, &prior32);
+        }
+
+        #[test]
+        fn fourier_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * 4 * 3 * 7),
+                             outputs in 1usize..=6) {
+            if !avx2_present() { return Ok(()); }
+            // R = 3 digit polynomials of h = 4 values, C outputs (more than 4: two blocks).
             let c: Vec<c64> = values.chunks_exact(2).map(|p| c64::new(p[0], p[1])).collect();
             let (digits, rows) = c.split_at(12);
             let rows = &rows[..12 * outputs];
@@ -522,25 +548,29 @@ mod tests {
             scalar::fourier_dot(&mut expected, digits, rows);
             super::fourier_dot(&mut actual, digits, rows, 4);
             prop_assert!(same_bits(&expected, &actual));
-            // And against the definition, one output at a time with mul_add_assign.
+            // And against the definition, one output at a time with mul_add_assign on the
+            // polynomials gathered out of the pair-interleaved layout.
             for (k, out) in expected.chunks_exact(4).enumerate() {
                 let mut acc = vec![c64::default(); 4];
                 for r in 0..3 {
-                    scalar::mul_add_assign(&mut acc, &digits[4 * r..4 * r + 4], &rows[(r * outputs + k) * 4..][..4]);
+                    let row: Vec<c64> = (0..4)
+                        .map(|f| rows[crate::fft::pair_interleaved_index(3, outputs, r, k, f)])
+                        .collect();
+                    scalar::mul_add_assign(&mut acc, &digits[4 * r..4 * r + 4], &row);
                 }
                 prop_assert!(same_bits(&acc, out));
             }
         }
 
         #[test]
-        fn multi_bit_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (4 * 3 + 3 * 4 * 3 * 2 + 3 * 4)),
-                               outputs in 1usize..=2, key_count in 1usize..=3) {
+        fn multi_bit_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (4 * 3 + 3 * 4 * 3 * 5 + 3 * 4)),
+                               outputs in 1usize..=5, key_count in 1usize..=3) {
             if !avx2_present() { return Ok(()); }
-            // R = 3 digit polynomials of h = 4 values, C outputs, J keys.
+            // R = 3 digit polynomials of h = 4 values, C outputs (5: two blocks), J keys.
             let c: Vec<c64> = values.chunks_exact(2).map(|p| c64::new(p[0], p[1])).collect();
             let (digits, rest) = c.split_at(12);
-            let (key_data, monomials) = rest.split_at(3 * 24);
-            let keys: Vec<&[c64]> = key_data.chunks_exact(24).take(key_count)
+            let (key_data, monomials) = rest.split_at(3 * 60);
+            let keys: Vec<&[c64]> = key_data.chunks_exact(60).take(key_count)
                 .map(|k| &k[..12 * outputs]).collect();
             let monomials = &monomials[..4 * key_count];
             let mut expected = vec![c64::new(1.0, 1.0); 4 * outputs];
@@ -561,29 +591,37 @@ mod tests {
         }
 
         #[test]
-        fn sub_scaled_twins(row in prop::collection::vec(any::<u64>(), 0..23),
-                            start in prop::collection::vec(any::<u64>(), 23),
-                            digit in prop_oneof![-9i64..=9, -(1i64 << 31) + 1..(1i64 << 31),
-                                                 Just((1i64 << 31) - 1), Just(-(1i64 << 31) + 1)]) {
+        fn sub_scaled_rows_twins(rows in prop::collection::vec(any::<u64>(), 0..23 * 11),
+                                 start in prop::collection::vec(any::<u64>(), 23),
+                                 len in 0usize..23,
+                                 digits in prop::collection::vec(prop_oneof![
+                                     Just(0i64), -9i64..=9, -(1i64 << 31) + 1..(1i64 << 31),
+                                     Just((1i64 << 31) - 1), Just(-(1i64 << 31) + 1)], 0..=11)) {
             if !avx2_present() { return Ok(()); }
-            let n = row.len();
-            let mut expected = start[..n].to_vec();
+            // Up to 11 levels (more than one group of eight non-zero digits), zeros included,
+            // lengths with and without a tail after the last whole register.
+            let levels = digits.len().min(rows.len() / len.max(1));
+            let (digits, rows) = (&digits[..levels], &rows[..levels * len]);
+            let mut expected = start[..len].to_vec();
             let mut actual = expected.clone();
-            scalar::sub_scaled(&mut expected, &row, digit);
+            scalar::sub_scaled_rows(&mut expected, rows, digits);
             // SAFETY: AVX2 checked by `avx2_present`.
-            unsafe { avx2::sub_scaled(&mut actual, &row, digit) };
+            unsafe { avx2::sub_scaled_rows(&mut actual, rows, digits) };
             prop_assert_eq!(&expected, &actual);
             // The oracle: exact integer arithmetic modulo 2^64.
-            for ((e, &k), &s) in expected.iter().zip(&row).zip(&start) {
-                let want = (i128::from(s) - i128::from(k) * i128::from(digit)).rem_euclid(1 << 64);
-                prop_assert_eq!(u128::from(*e), want as u128);
+            for (w, (e, &s)) in expected.iter().zip(&start).enumerate() {
+                let mut want = i128::from(s);
+                for (l, &d) in digits.iter().enumerate() {
+                    want -= i128::from(rows[l * len + w]) * i128::from(d);
+                }
+                prop_assert_eq!(u128::from(*e), want.rem_euclid(1 << 64) as u128);
             }
-            let row32: Vec<u32> = row.iter().map(|&x| x as u32).collect();
-            let mut expected32: Vec<u32> = start[..n].iter().map(|&x| (x >> 3) as u32).collect();
+            let rows32: Vec<u32> = rows.iter().map(|&x| x as u32).collect();
+            let mut expected32: Vec<u32> = start[..len].iter().map(|&x| (x >> 3) as u32).collect();
             let mut actual32 = expected32.clone();
-            scalar::sub_scaled(&mut expected32, &row32, digit);
+            scalar::sub_scaled_rows(&mut expected32, &rows32, digits);
             // SAFETY: as above.
-            unsafe { avx2::sub_scaled(&mut actual32, &row32, digit) };
+            unsafe { avx2::sub_scaled_rows(&mut actual32, &rows32, digits) };
             prop_assert_eq!(expected32, actual32);
         }
 

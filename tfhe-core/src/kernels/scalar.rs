@@ -2,7 +2,7 @@
 //! must reproduce them bit for bit (same operation order, no fused multiply-add), which the tests
 //! check on random and extreme inputs.
 
-use crate::fft::c64;
+use crate::fft::{c64, pair_interleaved_index};
 use torus::{SignedDecomposer, Torus};
 
 /// `z_j = (lo_j + i·hi_j)·w_j`, coefficients read as signed integers.
@@ -59,17 +59,18 @@ pub(crate) fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
 }
 
 /// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for every output polynomial `c`: the Fourier-domain
-/// inner product of an external product. `digits` holds `R` polynomials of `h` values,
-/// `rows` holds `R` rows of `C = out.len()/h` polynomials each, row-major; the sum runs over
-/// `r = 0, 1, …` in order, from zero.
+/// inner product of an external product. `digits` holds `R` polynomials of `h` values (`h`
+/// even), `rows` the values of `R` rows of `C = out.len()/h` polynomials each in the layout of
+/// [`pair_interleaved_index`]; the sum runs over `r = 0, 1, …` in order, from zero.
 pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64]) {
     let half = digits.len() / (rows.len() / out.len());
+    let row_count = digits.len() / half;
     let outputs = out.len() / half;
     for (c, out_c) in out.chunks_exact_mut(half).enumerate() {
         for (f, o) in out_c.iter_mut().enumerate() {
             let mut sum = c64::default();
             for (r, digit) in digits.chunks_exact(half).enumerate() {
-                sum += digit[f] * rows[(r * outputs + c) * half + f];
+                sum += digit[f] * rows[pair_interleaved_index(row_count, outputs, r, c, f)];
             }
             *o = sum;
         }
@@ -79,10 +80,9 @@ pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64]) {
 /// `out_c ← Σ_j m_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))`: the Fourier-domain step of a multi-bit
 /// external product. `keys` holds `J` Fourier GGSW ciphertexts laid out as `rows` of
 /// [`fourier_dot`] (`R` rows of `C = out.len()/h` polynomials), `monomials` the `J` polynomials
-/// `m_j = F(X^(c_j) − 1)` of `h` values each. Order (which the SIMD twin keeps): key by key,
-/// output by output; per value, the key's inner product runs over `r` in order from zero, and
-/// `out ← (0 for the first key, else out) + m_j·term`. Reading one key at a time keeps the
-/// memory streams to the `R` rows of one key, as in [`fourier_dot`].
+/// `m_j = F(X^(c_j) − 1)` of `h` values each. Per value, the order (which the SIMD twin keeps):
+/// key by key, each key's inner product over `r` in order from zero, and
+/// `out ← (0 for the first key, else out) + m_j·term`.
 pub(crate) fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], monomials: &[c64]) {
     let half = monomials.len() / keys.len();
     let outputs = out.len() / half;
@@ -92,7 +92,8 @@ pub(crate) fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], mo
             for (f, o) in out_c.iter_mut().enumerate() {
                 let mut term = c64::default();
                 for r in 0..row_count {
-                    term += digits[r * half + f] * key[(r * outputs + c) * half + f];
+                    term += digits[r * half + f]
+                        * key[pair_interleaved_index(row_count, outputs, r, c, f)];
                 }
                 let prior = if j == 0 { c64::default() } else { *o };
                 *o = prior + m[f] * term;
@@ -101,11 +102,17 @@ pub(crate) fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], mo
     }
 }
 
-/// `out ← out − digit·row` (wrapping): one level of one mask element in a key switch.
-pub(crate) fn sub_scaled<T: Torus>(out: &mut [T], row: &[T], digit: i64) {
-    let d = T::from_i64_wrapping(digit);
-    for (o, &k) in out.iter_mut().zip(row) {
-        *o = o.wrapping_sub(k.wrapping_mul(d));
+/// `out ← out − Σ_l digits_l·rows_l` (wrapping), `rows` holding `digits.len()` consecutive rows
+/// of `out.len()` words: all levels of one mask element in a key switch. Zero digits are skipped.
+pub(crate) fn sub_scaled_rows<T: Torus>(out: &mut [T], rows: &[T], digits: &[i64]) {
+    for (row, &digit) in rows.chunks_exact(out.len().max(1)).zip(digits) {
+        if digit == 0 {
+            continue;
+        }
+        let d = T::from_i64_wrapping(digit);
+        for (o, &k) in out.iter_mut().zip(row) {
+            *o = o.wrapping_sub(k.wrapping_mul(d));
+        }
     }
 }
 

@@ -161,14 +161,14 @@ impl<T: Torus, C: Container<Element = T>> LweKeyswitchKey<C> {
         let size = self.output_dimension.to_lwe_size();
         let levels = self.decomposer.level_count().0;
         let key = self.data.as_ref();
+        // ℓ ≤ β·ℓ ≤ 64 for a valid decomposition.
+        let mut digits = [0i64; 64];
         for (i, &a_i) in input.mask().iter().enumerate() {
             for (level, digit) in self.decomposer.iter(a_i) {
-                if digit == 0 {
-                    continue;
-                }
-                let start = (i * levels + level - 1) * size;
-                crate::kernels::sub_scaled(out, &key[start..start + size], digit);
+                digits[level - 1] = digit;
             }
+            let rows = &key[i * levels * size..(i + 1) * levels * size];
+            crate::kernels::sub_scaled_rows(out, rows, &digits[..levels]);
         }
     }
 
