@@ -44,7 +44,7 @@ fn main() {
     }
     times.sort_by(f64::total_cmp);
     println!(
-        "{params}, {rotation:?}: NAND median {:.2} ms over {gates} gates (one thread, all correct)",
+        "{params}: NAND median {:.2} ms over {gates} gates (one thread, all correct)",
         times[times.len() / 2]
     );
 }
