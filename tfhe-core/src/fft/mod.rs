@@ -194,8 +194,8 @@ pub fn pair_interleaved_index(rows: usize, outputs: usize, r: usize, c: usize, f
 /// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for `c < out.len()/h`: the Fourier-domain inner product
 /// of an external product, with `digits` holding `R` polynomials of `h = half` values (`h` even)
 /// and `rows` the `R` rows of a Fourier GGSW ciphertext (`out.len()/h` polynomials each) in the
-/// layout of [`pair_interleaved_index`]. One sequential pass over `rows`; the sum runs over `r`
-/// in order.
+/// layout of [`pair_interleaved_index`]. One pass over `rows`, a frequency pair's block at a
+/// time; the sum runs over `r` in order.
 ///
 /// # Panics
 /// If the lengths do not match or `h` is odd.
