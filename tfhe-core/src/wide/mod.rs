@@ -12,7 +12,7 @@
 //! the WoP-PBS of Chillotti, Ligier, Orfila and Tap (*"Improved Programmable Bootstrapping with
 //! Larger Precision and Efficient Arithmetic Circuits for TFHE"*, ASIACRYPT 2021):
 //!
-//! * **window** ([`window`]): multiplying the ciphertext by `2^t` moves bits `[δ+j, δ+j+d]` of the
+//! * **window** (`window`): multiplying the ciphertext by `2^t` moves bits `[δ+j, δ+j+d]` of the
 //!   plaintext to the top of the torus and wraps every higher bit away; a bootstrap then reads
 //!   those `d + 1` bits. The noise is multiplied by `2^t` too, which is why `δ` must sit well
 //!   above the noise (checked by the failure ledger);
