@@ -347,11 +347,9 @@ pub fn write_evaluation_keys<T: Torus, W: Write + ?Sized>(
     let bsk = keys.bootstrap_key();
     let mut buf = Vec::with_capacity(order.len() * 16);
     let mut polynomial = vec![c64::default(); order.len()];
-    let outputs = keys.params().glwe_dimension.0 + 1;
-    let rows = outputs * keys.params().pbs_level_count.0;
     for ggsw in bsk.ggsws() {
-        for index in 0..rows * outputs {
-            ggsw.copy_polynomial(index / outputs, index % outputs, &mut polynomial);
+        for index in 0..ggsw.polynomial_count() {
+            ggsw.copy_polynomial(index, &mut polynomial);
             buf.clear();
             for &p in &order {
                 let z = polynomial[p];

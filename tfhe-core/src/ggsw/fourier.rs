@@ -147,19 +147,28 @@ impl<T: Torus> FourierGgswCiphertext<T> {
         )
     }
 
-    /// Writes polynomial `c` of row `r` (the row of level `j` of component `i` is
-    /// `r = i·ℓ + j − 1`) into `out` (`N/2` values, in the plan's order): the inverse of the
-    /// interleaving, for serialization and inspection.
+    /// `(k + 1)²·ℓ`: the number of polynomials, in the order [`Self::from_fourier_data`] takes
+    /// them and [`Self::copy_polynomial`] numbers them.
+    pub fn polynomial_count(&self) -> usize {
+        let (rows, outputs, _) =
+            Self::shape(self.glwe_dimension, self.polynomial_size, self.decomposer);
+        rows * outputs
+    }
+
+    /// Writes polynomial number `index` (`r·(k + 1) + c` for polynomial `c` of row `r`, the row
+    /// of level `j` of component `i` being `r = i·ℓ + j − 1`) into `out` (`N/2` values, in the
+    /// plan's order): the inverse of the interleaving, for serialization and inspection.
     ///
     /// # Panics
-    /// If `r` or `c` is out of range or `out.len() ≠ N/2`.
-    pub fn copy_polynomial(&self, r: usize, c: usize, out: &mut [c64]) {
+    /// If `index ≥` [`Self::polynomial_count`] or `out.len() ≠ N/2`.
+    pub fn copy_polynomial(&self, index: usize, out: &mut [c64]) {
         let (rows, outputs, half) =
             Self::shape(self.glwe_dimension, self.polynomial_size, self.decomposer);
         assert!(
-            r < rows && c < outputs && out.len() == half,
+            index < rows * outputs && out.len() == half,
             "polynomial index"
         );
+        let (r, c) = (index / outputs, index % outputs);
         for (f, o) in out.iter_mut().enumerate() {
             *o = self.data[pair_interleaved_index(rows, outputs, r, c, f)];
         }
@@ -200,7 +209,7 @@ mod tests {
             let half = n / 2;
             let mut polynomial = vec![c64::default(); half];
             for (index, expected) in data.chunks_exact(half).enumerate() {
-                ggsw.copy_polynomial(index / (k + 1), index % (k + 1), &mut polynomial);
+                ggsw.copy_polynomial(index, &mut polynomial);
                 assert_eq!(polynomial, expected, "k = {k}, N = {n}, polynomial {index}");
             }
         }

@@ -75,10 +75,32 @@ unsafe fn store4<W: Word>(p: *mut W, v: __m256i) {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn complex_mul(x: __m256d, y: __m256d) -> __m256d {
+    complex_mul_swapped(x, _mm256_permute_pd::<0b0101>(x), y)
+}
+
+/// `x·y` for two complex values per register with `x` pre-swapped (`x_swapped` = `[x_im x_re]`
+/// per value): the operations of [`complex_mul`] with the swap hoisted out of a loop over `y`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn complex_mul_swapped(x: __m256d, x_swapped: __m256d, y: __m256d) -> __m256d {
     let y_re = _mm256_movedup_pd(y);
     let y_im = _mm256_permute_pd::<0b1111>(y);
-    let x_swapped = _mm256_permute_pd::<0b0101>(x);
     _mm256_addsub_pd(_mm256_mul_pd(x, y_re), _mm256_mul_pd(x_swapped, y_im))
+}
+
+/// `1.5·2^52`: added to an `f64` below `2^51` in magnitude, it leaves `round(x)` (ties to even)
+/// in the low mantissa bits; added to an integer's bits, it makes the integer a mantissa.
+const MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// All lanes where `|x| < 2^51`, the range of [`MAGIC`]'s rounding.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn below_2_51(x: __m256d) -> __m256d {
+    let magnitude_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
+    _mm256_cmp_pd::<_CMP_LT_OQ>(
+        _mm256_and_pd(x, magnitude_mask),
+        _mm256_set1_pd(2_251_799_813_685_248.0), // 2^51
+    )
 }
 
 /// Signed 64-bit integers `|d| ≤ 2^51` to `f64`, exactly: add the bits of `1.5·2^52`, whose
@@ -86,7 +108,6 @@ fn complex_mul(x: __m256d, y: __m256d) -> __m256d {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn small_i64_to_f64(d: __m256i) -> __m256d {
-    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
     let magic = _mm256_set1_pd(MAGIC);
     _mm256_sub_pd(
         _mm256_castsi256_pd(_mm256_add_epi64(d, _mm256_castpd_si256(magic))),
@@ -104,13 +125,7 @@ fn small_i64_to_f64(d: __m256i) -> __m256d {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn f64_to_u64(x: __m256d) -> __m256i {
-    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
-    let magnitude_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
-    let small = _mm256_cmp_pd::<_CMP_LT_OQ>(
-        _mm256_and_pd(x, magnitude_mask),
-        _mm256_set1_pd(2_251_799_813_685_248.0), // 2^51
-    );
-    if _mm256_movemask_pd(small) == 0b1111 {
+    if _mm256_movemask_pd(below_2_51(x)) == 0b1111 {
         let magic = _mm256_set1_pd(MAGIC);
         return _mm256_sub_epi64(
             _mm256_castpd_si256(_mm256_add_pd(x, magic)),
@@ -259,16 +274,6 @@ pub(super) unsafe fn sub_scaled_rows<W: Word>(out: &mut [W], rows: &[W], digits:
     }
 }
 
-/// `x·y` for two complex values per register with `x` pre-swapped (`x_swapped` = `[x_im x_re]`
-/// per value): the operations of [`complex_mul`] with the swap hoisted out of a loop over `y`.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-fn complex_mul_swapped(x: __m256d, x_swapped: __m256d, y: __m256d) -> __m256d {
-    let y_re = _mm256_movedup_pd(y);
-    let y_im = _mm256_permute_pd::<0b1111>(y);
-    _mm256_addsub_pd(_mm256_mul_pd(x, y_re), _mm256_mul_pd(x_swapped, y_im))
-}
-
 /// `acc_q ← Σ_r digits_r[p] ⊙ block(r, c0 + q)` for `q < W`, the sum from zero over `r` in
 /// order: one frequency pair `p` of `W` outputs, reading the pair-interleaved block of `p` (see
 /// `crate::fft::pair_interleaved_index`) sequentially, the accumulators in registers.
@@ -354,7 +359,7 @@ fn pair_order(pairs: usize, streams: usize) -> impl Iterator<Item = usize> {
 }
 
 /// See `scalar::fourier_dot`: frequency pair by frequency pair, the pair-interleaved rows read
-/// as one sequential stream.
+/// as two interleaved sequential streams ([`pair_order`]).
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA. `out.len() = C·h`, `digits.len() = R·h`,
@@ -374,11 +379,11 @@ pub(super) unsafe fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], 
     );
     // One key: two streams.
     for p in pair_order(half / 2, 2) {
-        let block = g.wrapping_add(4 * p * row_count * outputs);
         for c0 in (0..outputs).step_by(4) {
             // SAFETY: 2p + 1 < half; block p spans R·C pairs of 4 f64 inside `rows`; outputs
             // c0 + q < C write values 2p, 2p + 1 of their polynomial inside `out`.
             unsafe {
+                let block = g.add(4 * p * row_count * outputs);
                 let acc = dot_block(d, block, (half, p, row_count, outputs), c0);
                 for (q, &a) in acc.iter().take(outputs - c0).enumerate() {
                     _mm256_storeu_pd(o.add(2 * ((c0 + q) * half + 2 * p)), a);
@@ -522,16 +527,13 @@ unsafe fn untwist_round_8_u32<const ADD: bool>(
     w: *const f64,
     c: usize,
 ) {
-    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
-                                                // SAFETY: as the caller guarantees; every offset below is below c + 8 complex values.
+    // SAFETY: as the caller guarantees; every offset below is below c + 8 complex values.
     unsafe {
         let split = |p: *const f64, q: usize| {
             _mm256_loadu2_m128d(p.add(2 * (c + q + 4)), p.add(2 * (c + q)))
         };
         let v = [0, 1, 2, 3].map(|q| complex_mul(split(z, q), split(w, q)));
-        let magnitude_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX));
-        let limit = _mm256_set1_pd(2_251_799_813_685_248.0); // 2^51
-        let small = v.map(|x| _mm256_cmp_pd::<_CMP_LT_OQ>(_mm256_and_pd(x, magnitude_mask), limit));
+        let small = v.map(|x| below_2_51(x));
         let all_small = _mm256_and_pd(
             _mm256_and_pd(small[0], small[1]),
             _mm256_and_pd(small[2], small[3]),
