@@ -8,8 +8,8 @@
 //!
 //! A [`Header`](crate::header::Header) of kind `ServerKey` naming the parameter set, then the
 //! evaluation-key payload of [`tfhe_core::serialization`]: the bootstrapping key in canonical
-//! Fourier order, then the key-switching key (e.g. 315.6 MiB at `SHE_MNIST`, whose key is multi-bit;
-//! 229.6 MiB for a classic key of the same numbers), then the checksum.
+//! Fourier order, then the key-switching key (e.g. 401.7 MiB at `SHE_MNIST`, whose key is multi-bit;
+//! 286.9 MiB for a classic key of the same numbers), then the checksum.
 //! Every Fourier value is checked (finite, in range) when loading.
 //!
 //! No secret reaches this file: [`ServerKey`] holds [`EvaluationKeys`] only, whose fields are

@@ -150,29 +150,36 @@ pub const MSG2_CARRY2: ParameterSet = ParameterSet {
 
 /// The set the encrypted MNIST networks run on: [`MSG2_CARRY2`]'s lattice (`n`, `k`, `N`, both
 /// noise distributions, so the same 128-bit security) and key switch, with a **low-noise**
-/// bootstrap: `2^12 × 3` instead of `2^23 × 1`, which lowers the output standard deviation of a
-/// bootstrap from `2^-14.7` to `2^-24.5` (noise model, multi-bit; `2^-25.3` classic). The exact
+/// bootstrap: `2^9 × 4` instead of `2^23 × 1`, which lowers the output standard deviation of a
+/// bootstrap from `2^-14.7` to `2^-27.1` (noise model, multi-bit; `2^-27.7` classic). The exact
 /// wide-integer operations of `she-nn` need it: a layer's accumulator must hold its whole
 /// worst-case range at a scale far above the noise of the `Σ w²` activations it sums, i.e.
 /// `Σ|w|·‖w‖₂·(2^b − 1)·√3·σ_PBS ≲ 2^-6.6` for `b`-bit activations (see `she_nn::pbs`).
 ///
+/// Why four levels of `2^9`: the shipped model (weights up to `±4` after the first layer) fails
+/// its plan with the three-level `2^12 × 3` this set used before (`σ = 2^-24.5`, a layer-6
+/// bootstrap at `2^-25.7`); `2^9 × 4` lowers the key-noise term (`∝ ℓ·B²`) 12-fold for one more
+/// level (about 4/3 of the time and key size), while its rounding term (`B^-ℓ = 2^-36`) stays
+/// as small as before. `2^10 × 4` leaves more key noise (`2^-26.3`) and `2^8 × 4` too much
+/// rounding (`2^-24.1`); `she-nn`'s example `plan_sweep` prints the comparison.
+///
 /// Its blind rotation is **multi-bit** ([`BlindRotation::MultiBit`]): about 0.73× the time of a
-/// classic bootstrap at these numbers, for a 1.5× larger server key and 3× the bootstrap's
-/// key-noise term, which the plans of the shipped networks absorb (their worst bootstrap failure
-/// stays below `2^-59`; the per-PBS failure at the set's own `ν² = 1` is `2^-73.6` either way).
+/// classic bootstrap (measured at `2^12 × 3`), for a 1.5× larger server key and 3× the
+/// bootstrap's key-noise term, which the plan of the shipped network absorbs (its worst bootstrap
+/// failure is `2^-69.7`; the per-PBS failure at the set's own `ν² = 1` is `2^-73.6` either way).
 pub const SHE_MNIST: ParameterSet = ParameterSet {
     name: "SHE_MNIST",
     provenance: "this project: MSG2_CARRY2's lattice, noise and key switch (TFHE-rs \
-                 PARAM_MESSAGE_2_CARRY_2, KS-PBS, TUniform) with a 2^12 x 3 multi-bit bootstrap",
-    pbs_base_log: DecompositionBaseLog(12),
-    pbs_level_count: DecompositionLevelCount(3),
+                 PARAM_MESSAGE_2_CARRY_2, KS-PBS, TUniform) with a 2^9 x 4 multi-bit bootstrap",
+    pbs_base_log: DecompositionBaseLog(9),
+    pbs_level_count: DecompositionLevelCount(4),
     blind_rotation: BlindRotation::MultiBit,
     ..MSG2_CARRY2
 };
 
 /// **INSECURE.** Tiny dimensions for fast tests and demos of file handling. Its noise is chosen so
 /// that operations are correct, not so that anything is hidden: never use it for real data. Its
-/// bootstrap is at least as precise as [`SHE_MNIST`]'s (output σ `2^-29.7` against `2^-24.5`), so
+/// bootstrap is at least as precise as [`SHE_MNIST`]'s (output σ `2^-29.7` against `2^-27.1`), so
 /// every network the real set can evaluate also runs at `TOY`.
 pub const TOY: ParameterSet = ParameterSet {
     name: "TOY",

@@ -527,11 +527,11 @@ mod tests {
             let ksk = k * big_n * ks * (n + 1) * 8;
             assert_eq!(evaluation_keys_len::<u64>(p).unwrap(), bsk + ksk);
         }
-        // SHE_MNIST (multi-bit): 1,377 GGSW ciphertexts, 315.6 MiB in all, as `she_nn::server`
-        // says.
+        // SHE_MNIST (multi-bit, four levels): 1,377 GGSW ciphertexts, 401.7 MiB in all, as
+        // `she_nn::server` says.
         assert_eq!(
             evaluation_keys_len::<u64>(&SHE_MNIST).unwrap(),
-            1377 * 4 * 3 * 1024 * 16 + 2048 * 4 * 919 * 8
+            1377 * 4 * 4 * 1024 * 16 + 2048 * 4 * 919 * 8
         );
         // MSG2_CARRY2: 57.4 MiB each, as the README says.
         assert_eq!(

@@ -26,8 +26,8 @@ struct Args {
     /// Folder with the four IDX files (train-images-idx3-ubyte[.gz], …).
     #[arg(long)]
     data: PathBuf,
-    /// Architecture: she-mnist, she-mnist-wide (32 channels in the second convolution) or
-    /// she-mnist-tiny.
+    /// Architecture: she-mnist, she-mnist-wide (32 channels in the second convolution),
+    /// she-mnist-wide128 (and 128 hidden units: the shipped model) or she-mnist-tiny.
     #[arg(long, default_value = "she-mnist")]
     arch: String,
     /// Epochs in all (float phase, then integer phase).

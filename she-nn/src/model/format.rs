@@ -481,7 +481,7 @@ mod tests {
     fn the_shipped_model_reads_with_a_valid_checksum() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/models/mnist-she.model");
         let model = Model::load(Path::new(path)).unwrap();
-        assert_eq!(model.name, "she-mnist");
+        assert_eq!(model.name, "she-mnist-wide128");
         assert_eq!(bytes_of(&model), std::fs::read(path).unwrap());
     }
 

@@ -52,7 +52,7 @@ pub struct Arch {
 
 impl Arch {
     /// The architectures `she-train --arch` knows.
-    pub const ALL: [Arch; 3] = [
+    pub const ALL: [Arch; 4] = [
         Arch {
             name: "she-mnist",
             c1: 8,
@@ -64,6 +64,12 @@ impl Arch {
             c1: 8,
             c2: 32,
             hidden: 64,
+        },
+        Arch {
+            name: "she-mnist-wide128",
+            c1: 8,
+            c2: 32,
+            hidden: 128,
         },
         Arch {
             name: "she-mnist-tiny",
