@@ -1,6 +1,7 @@
 //! Checks models against `SHE_MNIST`'s lattice with other bootstrap decompositions: for every
 //! `(base_log, level_count)` and both blind rotations, the bootstrap output noise (noise model)
-//! and the worst per-bootstrap failure of each model's plan.
+//! and the worst per-bootstrap failure of each model's plan (with its output scales at
+//! `SHE_MNIST` itself).
 //!
 //! ```sh
 //! cargo run --release -p she-nn --example plan_sweep -- MODEL...
@@ -36,6 +37,10 @@ fn main() {
             for (name, m) in &models {
                 let name = name.rsplit('/').next().unwrap_or(name);
                 match Plan::new(m, &p, INPUT_SCALE_LOG2) {
+                    Ok(plan) if p == SHE_MNIST => print!(
+                        " {name}: {:.1}, output scales {:?}",
+                        plan.worst_log2_failure, plan.output_scales
+                    ),
                     Ok(plan) => print!(" {name}: {:.1}", plan.worst_log2_failure),
                     Err(e) => print!(" {name}: FAIL ({e})"),
                 }
