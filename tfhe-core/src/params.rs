@@ -158,8 +158,8 @@ pub const MSG2_CARRY2: ParameterSet = ParameterSet {
 ///
 /// Why four levels of `2^9`: the shipped model (weights up to `±4` after the first layer) fails
 /// its plan with the three-level `2^12 × 3` this set used before (`σ = 2^-24.5`, a layer-6
-/// bootstrap at `2^-25.7`); `2^9 × 4` lowers the key-noise term (`∝ ℓ·B²`) 12-fold for one more
-/// level (about 4/3 of the time and key size), while its rounding term (`B^-ℓ = 2^-36`) stays
+/// bootstrap at `2^-25.7`); `2^9 × 4` lowers the key-noise term (`∝ ℓ·B²`) 48-fold for one more
+/// level (a third more bootstrapping key; 24% more time per bootstrap in `she demo`), while its rounding term (`B^-ℓ = 2^-36`) stays
 /// as small as before. `2^10 × 4` leaves more key noise (`2^-26.3`) and `2^8 × 4` too much
 /// rounding (`2^-24.1`); `she-nn`'s example `plan_sweep` prints the comparison.
 ///
