@@ -379,11 +379,12 @@ pub(super) unsafe fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], 
     );
     // One key: two streams.
     for p in pair_order(half / 2, 2) {
+        // SAFETY: 2p + 1 < half, so block p (R·C pairs of 4 f64) starts inside `rows`.
+        let block = unsafe { g.add(4 * p * row_count * outputs) };
         for c0 in (0..outputs).step_by(4) {
-            // SAFETY: 2p + 1 < half; block p spans R·C pairs of 4 f64 inside `rows`; outputs
-            // c0 + q < C write values 2p, 2p + 1 of their polynomial inside `out`.
+            // SAFETY: block p spans R·C pairs of 4 f64 inside `rows`; outputs c0 + q < C write
+            // values 2p, 2p + 1 of their polynomial inside `out`.
             unsafe {
-                let block = g.add(4 * p * row_count * outputs);
                 let acc = dot_block(d, block, (half, p, row_count, outputs), c0);
                 for (q, &a) in acc.iter().take(outputs - c0).enumerate() {
                     _mm256_storeu_pd(o.add(2 * ((c0 + q) * half + 2 * p)), a);
