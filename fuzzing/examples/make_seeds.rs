@@ -9,8 +9,9 @@
 //!
 //! Run it again whenever a file format changes; `cargo test -p she-fuzzing` replays the seeds.
 
-use she_fuzzing::{MICRO, MICRO32};
+use she_fuzzing::{log_evaluation, LogFacts, MICRO, MICRO32};
 use she_nn::ciphertexts::EncryptedLogits;
+use she_nn::cli::eval_log::{ImageRecord, LogWriter, SampleFacts};
 use she_nn::client::ClientKey;
 use she_nn::data::mnist::{write_idx_images, write_idx_labels, Images};
 use she_nn::model::format::write_model;
@@ -418,6 +419,34 @@ fn run() -> Result<()> {
     let mut raw = Vec::new();
     write_lwe_ciphertext(&logits.logits[0], &mut raw)?;
     s.add("toy-lwe-ciphertext", &raw)?;
+    total += s.bytes;
+
+    // `she eval --log` records of the evaluation the target checks against.
+    let mut s = Seeds::new(&root, "eval_log")?;
+    let path = tmp.join("eval.jsonl");
+    let mut log = LogWriter::open(&path)?;
+    for position in [2usize, 0, 5] {
+        let index = LogFacts
+            .index_at(position)
+            .ok_or("position outside the sample")?;
+        let id = log_evaluation();
+        log.append(&ImageRecord {
+            model_sha256: id.model_sha256,
+            params: id.params,
+            seed: id.seed,
+            position,
+            index,
+            label: (index % 10) as u8,
+            reference: (index + 1) % 10,
+            encrypted: (index + 1) % 10,
+            logits_exact: position != 5,
+            latency_s: 12.5 + position as f64,
+            threads: 2,
+        })?;
+    }
+    drop(log);
+    let bytes = std::fs::read(&path)?;
+    s.add_with_cut("three-records.jsonl", &bytes, 150)?;
     total += s.bytes;
 
     std::fs::remove_dir_all(&tmp)?;

@@ -19,6 +19,7 @@
 //! How to fuzz a target: `fuzz/README.md`.
 
 use she_nn::ciphertexts::{EncryptedImage, EncryptedLogits};
+use she_nn::cli::eval_log::{parse_log, EvaluationId, SampleFacts};
 use she_nn::client::{ClientKey, INPUT_SCALE_LOG2};
 use she_nn::data::mnist::{read_idx_images, read_idx_labels};
 use she_nn::data::png::decode_png_gray;
@@ -51,6 +52,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("image_files", image_files),
     ("key_files", key_files),
     ("ciphertext_files", ciphertext_files),
+    ("eval_log", eval_log),
 ];
 
 /// **INSECURE**, for fuzzing only: a parameter set small enough (`n = 4`, `N = 8`) that valid
@@ -442,5 +444,45 @@ pub fn ciphertext_files(data: &[u8]) {
     });
     if let Ok(ct) = read_lwe_ciphertext::<u64, _>(TOY.big_lwe_dimension(), &mut &data[..]) {
         assert_eq!(ct.lwe_dimension(), TOY.big_lwe_dimension());
+    }
+}
+
+/// The evaluation whose `she eval --log` records the `eval_log` target reads: a test set of 16
+/// images taken in the order `p ↦ 7·p mod 16`, label `i mod 10` and reference prediction
+/// `(i + 1) mod 10` for image `i`.
+pub struct LogFacts;
+
+impl SampleFacts for LogFacts {
+    fn index_at(&self, position: usize) -> Option<usize> {
+        (position < 16).then_some(7 * position % 16)
+    }
+    fn label(&self, index: usize) -> Option<u8> {
+        (index < 16).then_some((index % 10) as u8)
+    }
+    fn reference(&self, index: usize) -> Option<usize> {
+        (index < 16).then_some((index + 1) % 10)
+    }
+}
+
+/// The model, parameter set and seed of [`LogFacts`]' evaluation.
+pub fn log_evaluation() -> EvaluationId {
+    EvaluationId {
+        model_sha256: "0".repeat(64),
+        params: "TOY".into(),
+        seed: 0,
+    }
+}
+
+/// `she eval --log` record files from untrusted bytes: a typed error, or records of this
+/// evaluation only, each position once, in order, each matching the test set — never a panic.
+pub fn eval_log(data: &[u8]) {
+    let id = log_evaluation();
+    if let Ok(records) = parse_log(data, "input", &id, &LogFacts) {
+        assert!(records.windows(2).all(|w| w[0].position < w[1].position));
+        for r in &records {
+            assert!(id.owns(r));
+            assert_eq!(LogFacts.index_at(r.position), Some(r.index));
+            assert_eq!(LogFacts.label(r.index), Some(r.label));
+        }
     }
 }

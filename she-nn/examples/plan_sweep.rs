@@ -14,13 +14,17 @@ use tfhe_core::dimensions::{DecompositionBaseLog, DecompositionLevelCount};
 use tfhe_core::params::{BlindRotation, SHE_MNIST};
 
 fn main() {
-    let models: Vec<(String, Model)> = std::env::args()
+    let models: Result<Vec<(String, Model)>, String> = std::env::args()
         .skip(1)
-        .map(|p| {
-            let m = Model::load(std::path::Path::new(&p)).unwrap_or_else(|e| panic!("{p}: {e}"));
-            (p, m)
+        .map(|p| match Model::load(std::path::Path::new(&p)) {
+            Ok(m) => Ok((p, m)),
+            Err(e) => Err(format!("{p}: {e}")),
         })
         .collect();
+    let models = models.unwrap_or_else(|e| {
+        eprintln!("plan_sweep: {e}");
+        std::process::exit(1);
+    });
     for rotation in [BlindRotation::MultiBit, BlindRotation::Classic] {
         for (b, l) in [(12, 3), (10, 4), (9, 4), (8, 4), (8, 5), (7, 5), (7, 6)] {
             let mut p = SHE_MNIST;

@@ -94,11 +94,8 @@ fn bench_json_follows_the_contract() {
     assert!(median > 0.0);
 }
 
-/// `she eval --json` on a small MNIST-layout directory (the 16 shipped digits as the test
-/// split), with one image encrypted at TOY (insecure, for speed): the DESIGN.md contract fields,
-/// and an encrypted prediction that agrees with the reference.
-#[test]
-fn eval_json_follows_the_contract() {
+/// A small MNIST-layout directory: the 16 shipped digits as the test split.
+fn shipped_digits_as_test_set() -> tempfile::TempDir {
     use she_nn::data::mnist::{shipped_test_digits, write_idx_images, write_idx_labels, Images};
     let digits = shipped_test_digits().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -111,7 +108,18 @@ fn eval_json_follows_the_contract() {
     write_idx_images(&images, &mut f).unwrap();
     let mut f = std::fs::File::create(dir.path().join("t10k-labels-idx1-ubyte")).unwrap();
     write_idx_labels(&digits.labels, &mut f).unwrap();
-    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/models/mnist-she.model");
+    dir
+}
+
+const SHIPPED_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/mnist-she.model");
+
+/// `she eval --json` on the 16 shipped digits, with one image encrypted at TOY (insecure, for
+/// speed): the DESIGN.md contract fields, and an encrypted prediction that agrees with the
+/// reference.
+#[test]
+fn eval_json_follows_the_contract() {
+    let dir = shipped_digits_as_test_set();
+    let model = SHIPPED_MODEL;
     let out = she()
         .args(["eval", "--model", model, "--data"])
         .arg(dir.path())
@@ -131,7 +139,54 @@ fn eval_json_follows_the_contract() {
         "\"encrypted_accuracy\":",
         "\"median_latency_s\":",
         "\"params\":\"TOY\",\"threads\":",
+        "\"encrypted_logits_exact\":1}",
     ] {
         assert!(text.contains(field), "{field} missing from {text}");
     }
+}
+
+/// `she eval --log`: a second run with a larger sample runs only the new image and summarizes
+/// both; a third run finds everything recorded and runs nothing; a damaged log is a one-line
+/// error naming the file (TOY, insecure, for speed).
+#[test]
+fn eval_log_resumes_and_refuses_damage() {
+    let dir = shipped_digits_as_test_set();
+    let log = dir.path().join("eval.jsonl");
+    let eval = |n: &str| {
+        let out = she()
+            .args(["eval", "--model", SHIPPED_MODEL, "--data"])
+            .arg(dir.path())
+            .args(["--encrypted", n, "--params", "TOY", "--seed", "3", "--log"])
+            .arg(&log)
+            .args(["--quiet"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let lines = || std::fs::read_to_string(&log).unwrap().lines().count();
+
+    let (code, text, err) = eval("1");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(text.contains("1 images (0 from the log), agreement with the reference 100.00%, bit-exact logits 100.00%"), "{text}");
+    assert_eq!(lines(), 1);
+    let (code, text, err) = eval("2");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(text.contains("2 images (1 from the log), agreement with the reference 100.00%, bit-exact logits 100.00%"), "{text}");
+    assert_eq!(lines(), 2);
+    let (code, text, err) = eval("2");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(text.contains("2 images (2 from the log)"), "{text}");
+    assert_eq!(lines(), 2);
+
+    let mut damaged = std::fs::read_to_string(&log).unwrap();
+    damaged = damaged.replacen("\"label\":", "\"label\":1", 1);
+    std::fs::write(&log, damaged).unwrap();
+    let (code, text, err) = eval("2");
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("eval.jsonl line 1"), "{err}");
 }

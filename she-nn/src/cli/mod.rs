@@ -6,6 +6,7 @@ pub mod decrypt;
 pub mod demo;
 pub mod encrypt;
 pub mod eval;
+pub mod eval_log;
 pub mod infer;
 pub mod keygen;
 pub mod progress;
