@@ -2,14 +2,16 @@
 //! exactly the reference's values.
 //!
 //! Random small networks run at `TOY` (**insecure**, for speed); a tiny network runs at the real
-//! `SHE_MNIST` set. (Whole MNIST images at `SHE_MNIST` run in `she demo` and `she eval`.)
+//! `SHE_MNIST` set. (Whole MNIST images at `SHE_MNIST` run in `she demo` and `she eval`.) Both
+//! run with the engine's default bootstrap batching; a further test checks that every batch size
+//! gives the same ciphertexts, bit for bit, as unbatched bootstrapping.
 
 use she_nn::model::{BatchNorm, Conv2d, Dense, InputSpec, Layer, Model, Pool2d, Relu, Shape};
 use she_nn::pbs::PbsEngine;
 use she_nn::quantize::{quantize_pixel, WeightCode};
 use she_nn::reference;
 use tfhe_core::keys::{EvaluationKeys, SecretKeys};
-use tfhe_core::params::{ParameterSet, SHE_MNIST, TOY};
+use tfhe_core::params::{BlindRotation, ParameterSet, SHE_MNIST, TOY};
 use tfhe_core::wide::{decode, encode};
 use torus::{Csprng, EncryptionRng, Seed};
 
@@ -210,4 +212,59 @@ fn tiny_network_is_exact_at_she_mnist() {
         ],
     };
     check_exact(&model, &sk, &ek, &image(77, 16));
+}
+
+/// Bootstrap batching changes no bit: a random network at `TOY` with a multi-bit key (batches
+/// share one pass over the key) and with the classic key (batches run one by one), batch sizes
+/// 1 (no batcher), 2, 3 and 8, on one and on three threads.
+#[test]
+fn every_bootstrap_batch_gives_the_same_ciphertexts() {
+    for p in [TOY.with_blind_rotation(BlindRotation::MultiBit), TOY] {
+        let (sk, ek) = keys(&p, 21);
+        let model = small_cnn(1);
+        let input = image(5, 64);
+        let mut rng = EncryptionRng::insecure_from_u64(23);
+        let pixels: Vec<_> = input
+            .iter()
+            .map(|&x| {
+                let value = quantize_pixel(x, model.input.bits);
+                sk.encrypt_plaintext(encode(value, INPUT_SCALE), &mut rng)
+            })
+            .collect();
+        let run = |batch: usize, threads: usize| {
+            let engine = PbsEngine::new(&ek, &model, INPUT_SCALE)
+                .unwrap()
+                .with_bootstrap_batch(batch);
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| engine.infer(&pixels, model.input.bits, INPUT_SCALE, &|_| {}))
+                .unwrap()
+        };
+        let unbatched = run(1, 1);
+        let expected = reference::forward(&model, &input).unwrap();
+        let decrypted: Vec<i64> = unbatched
+            .logits
+            .iter()
+            .map(|c| decode(sk.ciphertext_key().phase(&c.ciphertext), c.scale_log2))
+            .collect();
+        assert_eq!(&decrypted, expected.layers.last().unwrap(), "{}", p.name);
+        for (batch, threads) in [(2, 1), (3, 3), (8, 3)] {
+            let batched = run(batch, threads);
+            assert_eq!(
+                batched.report.ledger.bootstraps, unbatched.report.ledger.bootstraps,
+                "{}",
+                p.name
+            );
+            for (b, u) in batched.logits.iter().zip(&unbatched.logits) {
+                assert_eq!(
+                    b.ciphertext.as_slice(),
+                    u.ciphertext.as_slice(),
+                    "{}: batch {batch}, {threads} threads",
+                    p.name
+                );
+            }
+        }
+    }
 }

@@ -5,8 +5,9 @@
 //! encryptions only, so code that owns only an `EvaluationKeys` cannot decrypt.
 
 use crate::bootstrap::{
-    programmable_bootstrap, programmable_bootstrap_scratch_requirement, BlindRotationKey,
-    BootstrapKey, LookupTable,
+    programmable_bootstrap, programmable_bootstrap_batch,
+    programmable_bootstrap_batch_scratch_requirement, programmable_bootstrap_scratch_requirement,
+    BlindRotationKey, BootstrapJob, BootstrapKey, LookupTable,
 };
 use crate::error::TfheError;
 use crate::fft::Fft;
@@ -211,6 +212,21 @@ pub struct BootstrapBuffers<T: Torus> {
     big: LweCiphertextOwned<T>,
 }
 
+/// Reusable scratch for one thread's batches of up to `batch` bootstraps
+/// ([`EvaluationKeys::bootstrap_batch`]).
+pub struct BatchBuffers<T: Torus> {
+    memory: GlobalPodBuffer,
+    batch: usize,
+    _torus: core::marker::PhantomData<T>,
+}
+
+impl<T: Torus> BatchBuffers<T> {
+    /// The largest batch this scratch serves.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+}
+
 impl<T: Torus> EvaluationKeys<T> {
     /// Assembles evaluation keys from parts (e.g. deserialized ones); checks that they agree
     /// with each other and with the set (dimensions and kind of bootstrapping key).
@@ -279,6 +295,62 @@ impl<T: Torus> EvaluationKeys<T> {
             memory: GlobalPodBuffer::new(req),
             small: LweCiphertext::zero(self.params.lwe_dimension),
             big: LweCiphertext::zero(self.params.big_lwe_dimension()),
+        }
+    }
+
+    /// Scratch for one thread's batches of up to `batch ≥ 1` bootstraps.
+    pub fn batch_buffers(&self, batch: usize) -> BatchBuffers<T> {
+        let batch = batch.max(1);
+        let req = match &self.bsk {
+            BootstrapKey::MultiBit(bsk) => {
+                programmable_bootstrap_batch_scratch_requirement(bsk, &self.fft, batch)
+            }
+            BootstrapKey::Classic(bsk) => {
+                programmable_bootstrap_scratch_requirement(bsk, &self.fft)
+            }
+        }
+        .expect("scratch of a valid parameter set fits in memory");
+        BatchBuffers {
+            memory: GlobalPodBuffer::new(req),
+            batch,
+            _torus: core::marker::PhantomData,
+        }
+    }
+
+    /// A job buffer for [`Self::bootstrap_batch`]: input dimension `n`, output `k·N`.
+    pub fn bootstrap_job(&self) -> BootstrapJob<T> {
+        BootstrapJob::zero(
+            self.params.lwe_dimension,
+            self.params.polynomial_size,
+            self.params.big_lwe_dimension(),
+        )
+    }
+
+    /// PBS alone on every job: `job.output` (`k·N`) ← PBS(`job.input` (`n`), `job.lut`). With
+    /// a multi-bit key the batch shares one pass over the key
+    /// ([`crate::bootstrap::programmable_bootstrap_batch`]); a classic key bootstraps the jobs
+    /// one by one. Either way every output is bit-identical to [`Self::bootstrap_only`] on the
+    /// job alone.
+    ///
+    /// # Panics
+    /// If there are more jobs than `buffers` serve, or a job's dimensions differ from the set's.
+    pub fn bootstrap_batch(&self, jobs: &mut [BootstrapJob<T>], buffers: &mut BatchBuffers<T>) {
+        assert!(jobs.len() <= buffers.batch, "batch larger than its scratch");
+        if jobs.is_empty() {
+            return;
+        }
+        match &self.bsk {
+            BootstrapKey::MultiBit(bsk) => programmable_bootstrap_batch(
+                jobs,
+                bsk,
+                &self.fft,
+                PodStack::new(&mut buffers.memory),
+            ),
+            BootstrapKey::Classic(_) => {
+                for job in jobs {
+                    self.pbs(&mut job.output, &job.input, &job.lut, &mut buffers.memory);
+                }
+            }
         }
     }
 

@@ -10,7 +10,8 @@
 //! | [`glwe`] | GLWE secret keys and ciphertexts, sample extraction |
 //! | [`fft`] | negacyclic polynomial products on concrete-fft (twist, plan cache, scratch sizes) |
 //! | [`ggsw`] | GGSW ciphertexts, their Fourier form, the external product and the CMux |
-//! | [`bootstrap`] | bootstrapping key, lookup tables, blind rotation, programmable bootstrapping |
+//! | [`bootstrap`] | bootstrapping key, lookup tables, blind rotation, programmable bootstrapping (single and batched) |
+//! | [`batcher`] | threads pooling independent bootstraps into batches that share one pass over the key |
 //! | [`kernels`] | the AVX2 inner loops and their portable twins (bit-identical), chosen at run time |
 //! | [`keys`] | the client's [`keys::SecretKeys`] and the server's [`keys::EvaluationKeys`] |
 //! | [`gates`] | gate bootstrapping: the ten two-input gates, NOT and MUX |
@@ -42,6 +43,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod batcher;
 pub mod bootstrap;
 pub mod dimensions;
 pub mod error;

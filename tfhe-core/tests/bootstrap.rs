@@ -10,20 +10,10 @@ use tfhe_core::bootstrap::LookupTable;
 use tfhe_core::keys::{EvaluationKeys, SecretKeys};
 use tfhe_core::lwe::{LweCiphertext, LweCiphertextList};
 use tfhe_core::params::{ParameterSet, PbsOrder, MSG2_CARRY2, TOY};
-use torus::{Csprng, Encoding, EncryptionRng, Seed};
+use torus::{Csprng, Encoding};
 
-fn keys(p: &ParameterSet, seed: u64) -> (SecretKeys<u64>, EvaluationKeys<u64>, EncryptionRng) {
-    let mut secret_rng = Csprng::from_seed(&Seed::insecure_from_u64(seed));
-    let mut rng = EncryptionRng::insecure_from_u64(seed + 1);
-    let sk = SecretKeys::generate(p, &mut secret_rng).unwrap();
-    let ek = sk.generate_evaluation_keys(&mut rng).unwrap();
-    (sk, ek, rng)
-}
-
-/// A non-linear, non-negacyclic function: exercises every box of the table.
-fn f(m: u64, p: u64) -> u64 {
-    (m * m + 3 * m + 1) % p
-}
+mod common;
+use common::{f, keys};
 
 fn every_message(p: &ParameterSet, seed: u64) {
     let (sk, ek, mut rng) = keys(p, seed);

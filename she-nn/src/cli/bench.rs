@@ -10,6 +10,11 @@
 //!
 //! The `*_multi_bit` rows run the same numbers as their `params` with a multi-bit bootstrapping
 //! key ([`tfhe_core::params::BlindRotation::MultiBit`]), so both kinds compare in one run.
+//!
+//! The `pbs_batch_B` rows (`SHE_MNIST`, the networks' set) time one batch of `B` bootstraps
+//! sharing a pass over the key ([`EvaluationKeys::bootstrap_batch`]) and report the time **per
+//! bootstrap**; the batch sizes are sampled in interleaved rounds, so their ratios compare
+//! like with like on a noisy machine.
 
 use super::output_error;
 use clap::Args;
@@ -24,7 +29,7 @@ use tfhe_core::ggsw::{add_external_product_assign, external_product_scratch_requ
 use tfhe_core::glwe::GlweCiphertext;
 use tfhe_core::keys::{EvaluationKeys, SecretKeys};
 use tfhe_core::lwe::{LweCiphertext, LweCiphertextList};
-use tfhe_core::params::{BlindRotation, ParameterSet, BOOLEAN_128, MSG2_CARRY2};
+use tfhe_core::params::{BlindRotation, ParameterSet, BOOLEAN_128, MSG2_CARRY2, SHE_MNIST};
 use torus::{Csprng, EncryptionRng};
 
 /// Arguments of `she bench`.
@@ -136,6 +141,12 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
             },
             out,
         )?;
+    }
+    let batch_rows = BATCH_SIZES.iter().filter(|(name, _)| wanted(name)).count();
+    if batch_rows > 0 {
+        for m in batched_pbs(&wanted)? {
+            emit(m, out)?;
+        }
     }
     for (primitive, p) in [
         ("gate_nand", BOOLEAN_128),
@@ -279,4 +290,65 @@ fn integer_set(
         record("ks_pbs_batch", threads, 5, m / count as f64);
     }
     results
+}
+
+/// The batch sizes of the `pbs_batch_B` rows.
+const BATCH_SIZES: [(&str, usize); 4] = [
+    ("pbs_batch_1", 1),
+    ("pbs_batch_2", 2),
+    ("pbs_batch_4", 4),
+    ("pbs_batch_8", 8),
+];
+
+/// Per-bootstrap medians of batches of `B` bootstraps at `SHE_MNIST`, one thread, the sizes
+/// interleaved round by round; every output decrypted and checked.
+fn batched_pbs(wanted: &dyn Fn(&str) -> bool) -> Result<Vec<Measurement>, String> {
+    let p = &SHE_MNIST;
+    let (sk, ek, mut rng) = keys::<u64>(p)?;
+    let modulus = p.encoding().message_modulus();
+    let sizes: Vec<_> = BATCH_SIZES.iter().filter(|(n, _)| wanted(n)).collect();
+    let largest = sizes.iter().map(|(_, b)| *b).max().unwrap_or(1);
+    let mut buffers = ek.batch_buffers(largest);
+    let mut jobs: Vec<_> = (0..largest as u64)
+        .map(|m| {
+            let mut job = ek.bootstrap_job();
+            ek.keyswitch_key()
+                .keyswitch(&mut job.input, &sk.encrypt(m % modulus, &mut rng));
+            job.lut = ek.lookup_table(|m| (m + 1) % modulus)?;
+            Ok(job)
+        })
+        .collect::<Result<_, tfhe_core::TfheError>>()
+        .map_err(|e| e.to_string())?;
+    let rounds = 9;
+    let mut times = vec![Vec::with_capacity(rounds); sizes.len()];
+    for round in 0..=rounds {
+        for (i, (_, batch)) in sizes.iter().enumerate() {
+            let t = Instant::now();
+            ek.bootstrap_batch(&mut jobs[..*batch], &mut buffers);
+            let per_bootstrap = t.elapsed().as_secs_f64() * 1e3 / *batch as f64;
+            if round > 0 {
+                // Round 0 warms up.
+                times[i].push(per_bootstrap);
+            }
+            for (m, job) in jobs[..*batch].iter().enumerate() {
+                if sk.decrypt(&job.output) != (m as u64 + 1) % modulus {
+                    return Err(format!("pbs_batch_{batch} returned a wrong result"));
+                }
+            }
+        }
+    }
+    Ok(sizes
+        .iter()
+        .zip(times)
+        .map(|((primitive, _), mut t)| {
+            t.sort_by(f64::total_cmp);
+            Measurement {
+                primitive,
+                params: p.name,
+                threads: 1,
+                median_ms: t[t.len() / 2],
+                samples: t.len(),
+            }
+        })
+        .collect())
 }

@@ -50,6 +50,10 @@ pub struct DemoArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Bootstraps of different neurons run as one batch with one pass over the bootstrapping key
+    /// (1: no batching). The results are the same bits for every value.
+    #[arg(long, default_value_t = crate::pbs::DEFAULT_BOOTSTRAP_BATCH, value_parser = super::parse_bootstrap_batch)]
+    pub bootstrap_batch: usize,
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
@@ -114,7 +118,9 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<(), String> {
     )?;
 
     // Server: plan the model once.
-    let engine = PbsEngine::for_server(&server, &model).map_err(|e| e.to_string())?;
+    let engine = PbsEngine::for_server(&server, &model)
+        .map_err(|e| e.to_string())?
+        .with_bootstrap_batch(args.bootstrap_batch);
     w(
         out,
         format!(

@@ -39,6 +39,10 @@ pub struct EvalArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Bootstraps of different neurons run as one batch with one pass over the bootstrapping key
+    /// (1: no batching). The results are the same bits for every value.
+    #[arg(long, default_value_t = crate::pbs::DEFAULT_BOOTSTRAP_BATCH, value_parser = super::parse_bootstrap_batch)]
+    pub bootstrap_batch: usize,
     /// Print one JSON object (DESIGN.md contract) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -244,7 +248,9 @@ fn encrypted_sample(
             ClientKey::generate(p, &mut Csprng::from_os_entropy()).map_err(|e| e.to_string())?;
         let mut rng = EncryptionRng::from_os_entropy();
         let server = client.server_key(&mut rng).map_err(|e| e.to_string())?;
-        let engine = PbsEngine::for_server(&server, model).map_err(|e| e.to_string())?;
+        let engine = PbsEngine::for_server(&server, model)
+            .map_err(|e| e.to_string())?
+            .with_bootstrap_batch(args.bootstrap_batch);
         let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
         for (done, &position) in todo.iter().enumerate() {
             let index = order[position];

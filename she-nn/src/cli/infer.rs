@@ -58,6 +58,10 @@ pub struct InferArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Bootstraps of different neurons run as one batch with one pass over the bootstrapping key
+    /// (1: no batching). The results are the same bits for every value.
+    #[arg(long, default_value_t = crate::pbs::DEFAULT_BOOTSTRAP_BATCH, value_parser = super::parse_bootstrap_batch)]
+    pub bootstrap_batch: usize,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -134,7 +138,8 @@ pub fn run(args: &InferArgs, out: &mut dyn Write) -> Result<(), String> {
     let server = ServerKey::load(&args.server_key).map_err(|e| e.to_string())?;
     let model = Model::load(&args.model).map_err(|e| format!("{}: {e}", args.model.display()))?;
     let engine = PbsEngine::for_server(&server, &model)
-        .map_err(|e| format!("{}: {e}", args.model.display()))?;
+        .map_err(|e| format!("{}: {e}", args.model.display()))?
+        .with_bootstrap_batch(args.bootstrap_batch);
     for (input, output) in jobs {
         infer_one(args, &server, &model, &engine, &input, &output, out)?;
     }

@@ -94,3 +94,13 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> Result<(), String> {
         Command::Decrypt(args) => decrypt::run(&args, out),
     }
 }
+
+/// `--bootstrap-batch B`: a whole number from 1 to 64.
+fn parse_bootstrap_batch(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(b @ 1..=64) => Ok(b),
+        _ => Err(format!(
+            "expected a whole number from 1 to 64, got {text:?}"
+        )),
+    }
+}

@@ -8,8 +8,9 @@ use crate::model::taps::{conv_taps, dense_taps, pool_taps};
 use crate::model::{Layer, Model};
 use crate::server::ServerKey;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
+use tfhe_core::batcher::BootstrapBatcher;
 use tfhe_core::keys::EvaluationKeys;
 use tfhe_core::lwe::LweCiphertextOwned;
 use tfhe_core::wide::{FailureLedger, IntRange, WideBuffers, WideCiphertext, WideEvaluator};
@@ -71,7 +72,23 @@ pub struct PbsEngine<'k> {
     evaluator: WideEvaluator<'k>,
     model: Model,
     plan: Plan,
+    bootstrap_batch: usize,
 }
+
+/// How many bootstraps a thread runs as one batch by default ([`PbsEngine::with_bootstrap_batch`]):
+/// with a multi-bit key each batch shares one pass over the bootstrapping key.
+pub const DEFAULT_BOOTSTRAP_BATCH: usize = 4;
+
+/// The element type a nonlinear layer computes: one output from the evaluator, the thread's
+/// scratch and the element's ledger.
+type ElementFn<'f> = dyn Fn(
+        &WideEvaluator<'_>,
+        usize,
+        &mut WideBuffers<'_>,
+        &mut FailureLedger,
+    ) -> Result<WideCiphertext, TfheError>
+    + Sync
+    + 'f;
 
 impl<'k> PbsEngine<'k> {
     /// Plans `model` for `keys`; inputs will arrive at scale `2^input_scale_log2`.
@@ -86,7 +103,22 @@ impl<'k> PbsEngine<'k> {
             evaluator,
             model: model.clone(),
             plan,
+            bootstrap_batch: DEFAULT_BOOTSTRAP_BATCH,
         })
+    }
+
+    /// Sets how many bootstraps of different neurons run as one batch (at least 1; 1 runs every
+    /// bootstrap on its own thread, the way before batching). The results are the same bits for
+    /// every batch size ([`tfhe_core::batcher`]); only the speed changes. A nonlinear layer runs
+    /// `threads × batch` workers, each the sequential chain of one neuron at a time.
+    pub fn with_bootstrap_batch(mut self, batch: usize) -> Self {
+        self.bootstrap_batch = batch.max(1);
+        self
+    }
+
+    /// The batch size of [`Self::with_bootstrap_batch`].
+    pub fn bootstrap_batch(&self) -> usize {
+        self.bootstrap_batch
     }
 
     /// The engine of a server key for `model`, for images encrypted by
@@ -356,94 +388,117 @@ impl<'k> PbsEngine<'k> {
                 } else {
                     self.plan.output_scales[i]
                 };
-                self.nonlinear(out.len(), tick, |k, buffers, ledger| {
+                self.nonlinear(out.len(), tick, &|evaluator, k, buffers, ledger| {
                     let c = k / plane;
                     let mut z = x[k].clone();
                     z.add_constant(bn.bias[c])?;
-                    self.evaluator
-                        .floor_shift(&mut z, bn.shift[c], buffers, ledger)?;
+                    evaluator.floor_shift(&mut z, bn.shift[c], buffers, ledger)?;
                     match relu {
-                        Some(relu) => self.evaluator.clamp(
-                            &z,
-                            0,
-                            (1 << relu.bits) - 1,
-                            out_scale,
-                            buffers,
-                            ledger,
-                        ),
+                        Some(relu) => {
+                            evaluator.clamp(&z, 0, (1 << relu.bits) - 1, out_scale, buffers, ledger)
+                        }
                         None => Ok(z),
                     }
                 })
             }
             Layer::Relu(relu) => {
                 let out_scale = self.plan.output_scales[i];
-                self.nonlinear(out.len(), tick, |k, buffers, ledger| {
-                    self.evaluator
-                        .clamp(&x[k], 0, (1 << relu.bits) - 1, out_scale, buffers, ledger)
+                self.nonlinear(out.len(), tick, &|evaluator, k, buffers, ledger| {
+                    evaluator.clamp(&x[k], 0, (1 << relu.bits) - 1, out_scale, buffers, ledger)
                 })
             }
-            Layer::MaxPool2d(pool) => self.nonlinear(out.len(), tick, |k, buffers, ledger| {
-                let mut window = Vec::with_capacity(pool.size * pool.size);
-                pool_taps(*pool, input, out, k, &mut window);
-                let mut best = x[window[0]].clone();
-                for &j in &window[1..] {
-                    best = self.max(&best, &x[j], buffers, ledger)?;
-                }
-                Ok(best)
-            }),
+            Layer::MaxPool2d(pool) => {
+                self.nonlinear(out.len(), tick, &|evaluator, k, buffers, ledger| {
+                    let mut window = Vec::with_capacity(pool.size * pool.size);
+                    pool_taps(*pool, input, out, k, &mut window);
+                    let mut best = x[window[0]].clone();
+                    for &j in &window[1..] {
+                        best = max(evaluator, &best, &x[j], buffers, ledger)?;
+                    }
+                    Ok(best)
+                })
+            }
         }
     }
 
-    /// `max(a, b) = b + clamp(a − b, 0, m)` with `m = max(0, hi(a) − lo(b))` (at most 15).
-    fn max(
-        &self,
-        a: &WideCiphertext,
-        b: &WideCiphertext,
-        buffers: &mut WideBuffers,
-        ledger: &mut FailureLedger,
-    ) -> Result<WideCiphertext, TfheError> {
-        let mut difference = a.clone();
-        difference.add_scaled(b, -1)?;
-        // The plan admits max pooling only right after a ReLU of at most 4 bits, so m ≤ 15.
-        let m = (a.range.hi - b.range.lo).max(0);
-        if m > 15 {
-            return Err(TfheError::WideInteger(
-                "max pooling of values more than 15 apart",
-            ));
-        }
-        let relu = self
-            .evaluator
-            .clamp(&difference, 0, m, a.scale_log2, buffers, ledger)?;
-        let mut y = b.clone();
-        y.add_scaled(&relu, 1)?;
-        y.range = IntRange {
-            lo: a.range.lo.max(b.range.lo),
-            hi: a.range.hi.max(b.range.hi),
-        };
-        Ok(y)
-    }
-
-    /// Runs `f` on every element in parallel, with one scratch per worker and one ledger per
-    /// element, merged at the end.
+    /// Runs `f` on every element, one ledger per element, merged at the end. With a batch of
+    /// 1: in parallel on the rayon threads, one scratch per thread. With a larger batch:
+    /// `threads × batch` workers that take elements one at a time and pool their bootstraps at a
+    /// [`BootstrapBatcher`] (every worker seated before any starts; a worker that fails stops
+    /// the others from taking new elements).
     fn nonlinear(
         &self,
         elements: usize,
         tick: &(dyn Fn() + Sync),
-        f: impl Fn(usize, &mut WideBuffers, &mut FailureLedger) -> Result<WideCiphertext, TfheError>
-            + Sync,
+        f: &ElementFn<'_>,
     ) -> Result<(Vec<WideCiphertext>, FailureLedger), EngineError> {
-        let results: Vec<(WideCiphertext, FailureLedger)> = (0..elements)
-            .into_par_iter()
-            .map_init(
-                || self.evaluator.buffers(),
-                |buffers, k| {
+        let threads = rayon::current_num_threads();
+        let workers = (threads * self.bootstrap_batch).min(elements);
+        let results: Vec<(WideCiphertext, FailureLedger)> = if self.bootstrap_batch <= 1
+            || workers <= 1
+        {
+            let evaluator = &self.evaluator;
+            (0..elements)
+                .into_par_iter()
+                .map_init(
+                    || evaluator.buffers(),
+                    |buffers, k| {
+                        let mut ledger = FailureLedger::new();
+                        let y = f(evaluator, k, buffers, &mut ledger)?;
+                        tick();
+                        Ok((y, ledger))
+                    },
+                )
+                .collect::<Result<_, TfheError>>()?
+        } else {
+            let batcher = BootstrapBatcher::new(self.evaluator.keys(), self.bootstrap_batch);
+            let evaluator = WideEvaluator::batched(&batcher)?;
+            let seated: Vec<WideBuffers<'_>> = (0..workers).map(|_| evaluator.buffers()).collect();
+            let next = AtomicUsize::new(0);
+            let stop = AtomicBool::new(false);
+            let worker = |mut buffers: WideBuffers<'_>| {
+                let mut done = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= elements {
+                        break;
+                    }
                     let mut ledger = FailureLedger::new();
-                    let y = f(k, buffers, &mut ledger)?;
+                    match f(&evaluator, k, &mut buffers, &mut ledger) {
+                        Ok(y) => done.push((k, y, ledger)),
+                        Err(e) => {
+                            stop.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
+                    }
                     tick();
-                    Ok((y, ledger))
-                },
-            )
-            .collect::<Result<_, TfheError>>()?;
+                }
+                Ok(done)
+            };
+            let finished: Vec<Result<Vec<_>, TfheError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = seated
+                    .into_iter()
+                    .map(|buffers| scope.spawn(|| worker(buffers)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
+            });
+            let mut slots: Vec<Option<(WideCiphertext, FailureLedger)>> = vec![None; elements];
+            for done in finished {
+                for (k, y, ledger) in done? {
+                    slots[k] = Some((y, ledger));
+                }
+            }
+            slots
+                .into_iter()
+                .map(|slot| slot.expect("every element was computed"))
+                .collect()
+        };
         let mut ledger = FailureLedger::new();
         let outputs = results
             .into_iter()
@@ -454,4 +509,31 @@ impl<'k> PbsEngine<'k> {
             .collect();
         Ok((outputs, ledger))
     }
+}
+
+/// `max(a, b) = b + clamp(a − b, 0, m)` with `m = max(0, hi(a) − lo(b))` (at most 15).
+fn max(
+    evaluator: &WideEvaluator<'_>,
+    a: &WideCiphertext,
+    b: &WideCiphertext,
+    buffers: &mut WideBuffers<'_>,
+    ledger: &mut FailureLedger,
+) -> Result<WideCiphertext, TfheError> {
+    let mut difference = a.clone();
+    difference.add_scaled(b, -1)?;
+    // The plan admits max pooling only right after a ReLU of at most 4 bits, so m ≤ 15.
+    let m = (a.range.hi - b.range.lo).max(0);
+    if m > 15 {
+        return Err(TfheError::WideInteger(
+            "max pooling of values more than 15 apart",
+        ));
+    }
+    let relu = evaluator.clamp(&difference, 0, m, a.scale_log2, buffers, ledger)?;
+    let mut y = b.clone();
+    y.add_scaled(&relu, 1)?;
+    y.range = IntRange {
+        lo: a.range.lo.max(b.range.lo),
+        hi: a.range.hi.max(b.range.hi),
+    };
+    Ok(y)
 }

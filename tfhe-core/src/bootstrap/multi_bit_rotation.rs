@@ -36,7 +36,7 @@
 use super::blind_rotation::BlindRotationKey;
 use super::multi_bit_key::MultiBitBootstrapKey;
 use crate::dimensions::{GlweDimension, LweDimension, PolynomialSize};
-use crate::fft::{c64, multi_bit_dot, Fft};
+use crate::fft::{c64, multi_bit_dot_batch, Fft};
 use crate::glwe::GlweCiphertext;
 use dyn_stack::{PodStack, ReborrowMut, SizeOverflow, StackReq};
 use torus::{ContainerMut, Torus};
@@ -49,13 +49,30 @@ pub fn multi_bit_blind_rotate_scratch_requirement<T: Torus>(
     bsk: &MultiBitBootstrapKey<T>,
     fft: &Fft,
 ) -> Result<StackReq, SizeOverflow> {
+    multi_bit_blind_rotate_batch_scratch_requirement(bsk, fft, 1)
+}
+
+/// Scratch needed by [`multi_bit_blind_rotate_batch_assign`] for `batch` accumulators: for each,
+/// the `(k+1)·ℓ` Fourier digit polynomials, the `k + 1` Fourier sums and three monomials; and
+/// the FFT's own scratch once.
+pub fn multi_bit_blind_rotate_batch_scratch_requirement<T: Torus>(
+    bsk: &MultiBitBootstrapKey<T>,
+    fft: &Fft,
+    batch: usize,
+) -> Result<StackReq, SizeOverflow> {
     let glwe_size = bsk.glwe_dimension().0 + 1;
     let half = bsk.polynomial_size().0 / 2;
     let levels = bsk.decomposer().level_count().0;
+    let values = |per_problem: usize| {
+        per_problem
+            .checked_mul(half)
+            .and_then(|v| v.checked_mul(batch))
+            .ok_or(SizeOverflow)
+    };
     StackReq::try_all_of([
-        StackReq::try_new_aligned::<c64>(glwe_size * levels * half, ALIGN)?,
-        StackReq::try_new_aligned::<c64>(glwe_size * half, ALIGN)?,
-        StackReq::try_new_aligned::<c64>(3 * half, ALIGN)?,
+        StackReq::try_new_aligned::<c64>(values(glwe_size * levels)?, ALIGN)?,
+        StackReq::try_new_aligned::<c64>(values(glwe_size)?, ALIGN)?,
+        StackReq::try_new_aligned::<c64>(values(3)?, ALIGN)?,
         StackReq::try_any_of([
             fft.forward_scratch_requirement()?,
             fft.backward_scratch_requirement()?,
@@ -65,7 +82,8 @@ pub fn multi_bit_blind_rotate_scratch_requirement<T: Torus>(
 
 /// `acc ← X^(Σ ã_i·s_i)·acc` for the LWE mask `mask` (length `n`), each `a_i` switched to
 /// `Z_(2N)`, one external product per pair of mask elements. Allocation-free: scratch from
-/// [`multi_bit_blind_rotate_scratch_requirement`].
+/// [`multi_bit_blind_rotate_scratch_requirement`]. A batch of one of
+/// [`multi_bit_blind_rotate_batch_assign`].
 ///
 /// # Panics
 /// If `mask.len()` is not the key's input dimension or the accumulator's shape differs.
@@ -77,50 +95,124 @@ pub fn multi_bit_blind_rotate_assign<T: Torus, C: ContainerMut<Element = T>>(
     stack: PodStack<'_>,
 ) {
     assert_eq!(
-        mask.len(),
-        bsk.input_lwe_dimension().0,
-        "LWE dimension of the key"
+        acc.polynomial_size(),
+        bsk.polynomial_size(),
+        "polynomial size"
     );
-    let n = bsk.polynomial_size().0;
-    assert_eq!(acc.polynomial_size().0, n, "polynomial size");
     assert_eq!(acc.glwe_dimension(), bsk.glwe_dimension(), "GLWE dimension");
+    multi_bit_blind_rotate_batch_assign(acc.as_mut_slice(), |_| mask, bsk, fft, stack);
+}
+
+/// [`multi_bit_blind_rotate_assign`] on `batch = accs.len() / ((k+1)·N)` accumulators at once:
+/// accumulator `b` is `accs[b·(k+1)·N..][..(k+1)·N]` and is rotated by the mask `mask_of(b)`.
+///
+/// The steps are those of the single rotation, pair by pair, for every accumulator; only the
+/// Fourier inner product runs over the whole batch ([`crate::fft::multi_bit_dot_batch`]), so
+/// each pair's key terms are read from memory once for the batch instead of once per
+/// accumulator. Every accumulator ends **bit-identical** to a rotation on its own (the same
+/// operations in the same order; a key term whose rotation is `0` contributes an exact zero
+/// instead of being skipped), so the noise is that of the single rotation. Allocation-free:
+/// scratch from [`multi_bit_blind_rotate_batch_scratch_requirement`].
+///
+/// # Panics
+/// If `accs` is empty or not a whole number of accumulators, if a mask's length is not the key's
+/// input dimension, or if the FFT's size differs.
+pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
+    accs: &mut [T],
+    mask_of: impl Fn(usize) -> &'m [T],
+    bsk: &MultiBitBootstrapKey<T>,
+    fft: &Fft,
+    stack: PodStack<'_>,
+) {
+    let size = bsk.polynomial_size();
+    let n = size.0;
     assert_eq!(fft.polynomial_size().0, n, "FFT size");
     let glwe_size = bsk.glwe_dimension().0 + 1;
+    let glwe_len = glwe_size * n;
+    assert!(
+        !accs.is_empty() && accs.len().is_multiple_of(glwe_len),
+        "a whole number of accumulators"
+    );
+    let batch = accs.len() / glwe_len;
+    for b in 0..batch {
+        assert_eq!(
+            mask_of(b).len(),
+            bsk.input_lwe_dimension().0,
+            "LWE dimension of the key"
+        );
+    }
     let half = n / 2;
     let decomposer = bsk.decomposer();
     let levels = decomposer.level_count().0;
-    let log_2n = bsk.polynomial_size().log2() + 1;
+    let log_2n = size.log2() + 1;
     let two_n = 2 * n;
+    let digit_len = glwe_size * levels * half;
 
-    let (digits, stack) = stack.make_aligned_raw::<c64>(glwe_size * levels * half, ALIGN);
-    let (sum, stack) = stack.make_aligned_raw::<c64>(glwe_size * half, ALIGN);
-    let (monomials, mut stack) = stack.make_aligned_raw::<c64>(3 * half, ALIGN);
+    let (digits, stack) = stack.make_aligned_raw::<c64>(batch * digit_len, ALIGN);
+    let (sums, stack) = stack.make_aligned_raw::<c64>(batch * glwe_size * half, ALIGN);
+    let (monomials, mut stack) = stack.make_aligned_raw::<c64>(batch * 3 * half, ALIGN);
 
-    for (g, pair) in mask.chunks(2).enumerate() {
-        let a = pair[0].mod_switch(log_2n) as usize;
-        let b = pair.get(1).map_or(0, |x| x.mod_switch(log_2n) as usize);
-        if a == 0 && b == 0 {
-            continue;
-        }
-        let rotations = [(a + b) % two_n, a, b];
-        // FFT(D_(i,j)) of ACC, once for the whole pair.
-        for (i, digits_i) in digits.chunks_exact_mut(levels * half).enumerate() {
-            fft.forward_decomposition(digits_i, acc.polynomial(i), &decomposer, stack.rb_mut());
-        }
-        // The key terms with a non-zero rotation and their monomials F(X^(c_j) − 1).
+    for g in 0..bsk.group_count() {
+        let group = bsk.group(g);
+        let terms = group.len();
         let mut keys: [&[c64]; 3] = [&[]; 3];
-        let mut count = 0;
-        for (ggsw, &c) in bsk.group(g).iter().zip(&rotations) {
-            if c != 0 {
-                keys[count] = ggsw.as_slice();
-                fft.monomial_minus_one(&mut monomials[count * half..][..half], c);
-                count += 1;
+        for (key, ggsw) in keys.iter_mut().zip(group) {
+            *key = ggsw.as_slice();
+        }
+        let mut rotated = false;
+        for (b, acc) in accs.chunks_exact(glwe_len).enumerate() {
+            let mask = mask_of(b);
+            let a = mask[2 * g].mod_switch(log_2n) as usize;
+            let a2 = mask
+                .get(2 * g + 1)
+                .map_or(0, |x| x.mod_switch(log_2n) as usize);
+            let monomials_b = &mut monomials[b * terms * half..][..terms * half];
+            if a == 0 && a2 == 0 {
+                // X^0·ACC = ACC: every term vanishes, and the backward pass below skips `b`.
+                monomials_b.fill(c64::default());
+                continue;
+            }
+            rotated = true;
+            // FFT(D_(i,j)) of ACC, once for the whole pair.
+            let digits_b = &mut digits[b * digit_len..][..digit_len];
+            for (i, digits_i) in digits_b.chunks_exact_mut(levels * half).enumerate() {
+                let polynomial = &acc[i * n..][..n];
+                fft.forward_decomposition(digits_i, polynomial, &decomposer, stack.rb_mut());
+            }
+            // F(X^(c_j) − 1) for the rotations c = (ã + b̃, ã, b̃); an exact zero for c_j = 0.
+            let rotations = [(a + a2) % two_n, a, a2];
+            for (m, &c) in monomials_b.chunks_exact_mut(half).zip(&rotations) {
+                if c == 0 {
+                    m.fill(c64::default());
+                } else {
+                    fft.monomial_minus_one(m, c);
+                }
             }
         }
-        // sum_c = Σ_j F(X^(c_j) − 1) ⊙ Σ_(i,l) FFT(D_(i,l)) ⊙ row_j(i, l)_c, one pass.
-        multi_bit_dot(sum, digits, &keys[..count], &monomials[..count * half]);
-        for (c, s) in sum.chunks_exact_mut(half).enumerate() {
-            fft.add_backward_as_torus(acc.polynomial_mut(c), s, stack.rb_mut());
+        if !rotated {
+            continue;
+        }
+        // sum_(b,c) = Σ_j F(X^(c_(b,j)) − 1) ⊙ Σ_(i,l) FFT(D_(b,i,l)) ⊙ row_j(i, l)_c, one pass
+        // over the key for the whole batch.
+        multi_bit_dot_batch(
+            sums,
+            digits,
+            &keys[..terms],
+            &monomials[..batch * terms * half],
+            batch,
+        );
+        let problems = accs
+            .chunks_exact_mut(glwe_len)
+            .zip(sums.chunks_exact_mut(glwe_size * half));
+        for (b, (acc, sums_b)) in problems.enumerate() {
+            let mask = mask_of(b);
+            let a2 = mask.get(2 * g + 1).map_or(0, |x| x.mod_switch(log_2n));
+            if mask[2 * g].mod_switch(log_2n) == 0 && a2 == 0 {
+                continue;
+            }
+            for (polynomial, s) in acc.chunks_exact_mut(n).zip(sums_b.chunks_exact_mut(half)) {
+                fft.add_backward_as_torus(polynomial, s, stack.rb_mut());
+            }
         }
     }
 }

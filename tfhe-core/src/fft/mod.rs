@@ -213,7 +213,25 @@ pub fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: usize) {
 /// # Panics
 /// If `keys` is empty or the lengths do not match.
 pub fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], monomials: &[c64]) {
-    kernels::multi_bit_dot(out, digits, keys, monomials);
+    kernels::multi_bit_dot_batch(out, digits, keys, monomials, 1);
+}
+
+/// [`multi_bit_dot`] for `batch` problems that share the keys, laid out one after another in
+/// `outs` (`C·h` values each), `digits` (`R·h`) and `monomials` (`J·h`). Each problem's result
+/// is bit-identical to [`multi_bit_dot`] on it alone; the key is read once for the whole batch
+/// instead of once per problem, which is what makes batched bootstrapping faster where the
+/// inner product is bound by streaming the key ([`crate::bootstrap::programmable_bootstrap_batch`]).
+///
+/// # Panics
+/// If `keys` is empty, `batch` is 0 or the lengths do not match.
+pub fn multi_bit_dot_batch(
+    outs: &mut [c64],
+    digits: &[c64],
+    keys: &[&[c64]],
+    monomials: &[c64],
+    batch: usize,
+) {
+    kernels::multi_bit_dot_batch(outs, digits, keys, monomials, batch);
 }
 
 /// Convenience for tests and one-off use: allocates scratch and returns `a · b mod (X^N + 1)` of a

@@ -394,55 +394,99 @@ pub(super) unsafe fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], 
     }
 }
 
-/// See `scalar::multi_bit_dot`: frequency pair by frequency pair, each key's block read
-/// sequentially, the key terms and the sum in registers.
+/// See `super::multi_bit_dot_batch` and `scalar::multi_bit_dot`: frequency pair by frequency
+/// pair, each key's block read sequentially **once for the whole batch** (it stays in L1 while
+/// every problem uses it), the key terms and the sum in registers.
 ///
 /// # Safety
-/// The CPU must support AVX2 and FMA. `out.len() = C·h`, `digits.len() = R·h`, every key of
-/// length `R·C·h`, `monomials.len() = J·h` for `J = keys.len() ≥ 1`, `h` even (checked).
+/// The CPU must support AVX2 and FMA. For `B = batch ≥ 1` problems: `outs.len() = B·C·h`,
+/// `digits.len() = B·R·h`, every key of length `R·C·h`, `monomials.len() = B·J·h` for
+/// `J = keys.len() ≥ 1`, `h` even (checked).
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn multi_bit_dot(
-    out: &mut [c64],
+pub(super) unsafe fn multi_bit_dot_batch(
+    outs: &mut [c64],
     digits: &[c64],
     keys: &[&[c64]],
     monomials: &[c64],
     half: usize,
+    batch: usize,
 ) {
-    let outputs = out.len() / half;
-    let row_count = digits.len() / half;
+    assert!(half.is_multiple_of(2) && batch > 0 && !keys.is_empty());
+    let (out_len, digit_len) = (outs.len() / batch, digits.len() / batch);
+    let (outputs, row_count) = (out_len / half, digit_len / half);
+    let monomial_len = keys.len() * half;
     assert!(
-        half.is_multiple_of(2)
-            && !keys.is_empty()
-            && out.len() == outputs * half
-            && digits.len() == row_count * half
-            && monomials.len() == keys.len() * half
+        outs.len() == batch * outputs * half
+            && digits.len() == batch * row_count * half
+            && monomials.len() == batch * monomial_len
     );
     assert!(keys.iter().all(|k| k.len() == row_count * outputs * half));
     let (o, d, m) = (
-        out.as_mut_ptr().cast::<f64>(),
+        outs.as_mut_ptr().cast::<f64>(),
         digits.as_ptr().cast::<f64>(),
         monomials.as_ptr().cast::<f64>(),
     );
-    // One stream per key (three for the grouping factor 2).
+    let shape = (half, row_count, outputs);
+    // One stream per key (three for the grouping factor 2). A lone problem gets a loop of its
+    // own: the batch loop's address arithmetic costs a few percent of a single bootstrap.
+    if batch == 1 {
+        for p in pair_order(half / 2, 1) {
+            // SAFETY: problem 0 is the whole of each slice; 2p + 1 < half.
+            unsafe { multi_bit_pair(o, d, m, keys, shape, p) };
+        }
+        return;
+    }
     for p in pair_order(half / 2, 1) {
-        for c0 in (0..outputs).step_by(4) {
-            let mut sum = [_mm256_setzero_pd(); 4];
-            for (j, key) in keys.iter().enumerate() {
-                // SAFETY: 2p + 1 < half and j < J: the pair-p block of key j, values 2p, 2p + 1
-                // of monomial j, outputs c0.. < C.
-                unsafe {
-                    let block = key.as_ptr().cast::<f64>().add(4 * p * row_count * outputs);
-                    let term = dot_block(d, block, (half, p, row_count, outputs), c0);
-                    let mj = _mm256_loadu_pd(m.add(2 * (j * half + 2 * p)));
-                    for (s, &t) in sum.iter_mut().zip(&term) {
-                        *s = _mm256_add_pd(*s, complex_mul(mj, t));
-                    }
+        for b in 0..batch {
+            // SAFETY: b < B: problem b's outputs, digits and monomials start inside their slices
+            // and span C·h, R·h and J·h values; 2p + 1 < half.
+            unsafe {
+                multi_bit_pair(
+                    o.add(2 * b * out_len),
+                    d.add(2 * b * digit_len),
+                    m.add(2 * b * monomial_len),
+                    keys,
+                    shape,
+                    p,
+                )
+            };
+        }
+    }
+}
+
+/// Frequency pair `p` of one problem of [`multi_bit_dot_batch`]: `o`, `d`, `m` point at its
+/// `C·h` outputs, `R·h` digits and `J·h` monomials.
+///
+/// # Safety
+/// AVX2 and FMA present; the pointers span those lengths; every key has `R·C·h` values;
+/// `2p + 1 < h`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn multi_bit_pair(
+    o: *mut f64,
+    d: *const f64,
+    m: *const f64,
+    keys: &[&[c64]],
+    (half, row_count, outputs): (usize, usize, usize),
+    p: usize,
+) {
+    for c0 in (0..outputs).step_by(4) {
+        let mut sum = [_mm256_setzero_pd(); 4];
+        for (j, key) in keys.iter().enumerate() {
+            // SAFETY: 2p + 1 < half and j < J: the pair-p block of key j, values 2p, 2p + 1 of
+            // monomial j, outputs c0.. < C.
+            unsafe {
+                let block = key.as_ptr().cast::<f64>().add(4 * p * row_count * outputs);
+                let term = dot_block(d, block, (half, p, row_count, outputs), c0);
+                let mj = _mm256_loadu_pd(m.add(2 * (j * half + 2 * p)));
+                for (s, &t) in sum.iter_mut().zip(&term) {
+                    *s = _mm256_add_pd(*s, complex_mul(mj, t));
                 }
             }
-            for (q, &s) in sum.iter().take(outputs - c0).enumerate() {
-                // SAFETY: c0 + q < C, 2p + 1 < half.
-                unsafe { _mm256_storeu_pd(o.add(2 * ((c0 + q) * half + 2 * p)), s) };
-            }
+        }
+        for (q, &s) in sum.iter().take(outputs - c0).enumerate() {
+            // SAFETY: c0 + q < C, 2p + 1 < half.
+            unsafe { _mm256_storeu_pd(o.add(2 * ((c0 + q) * half + 2 * p)), s) };
         }
     }
 }

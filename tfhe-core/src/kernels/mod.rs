@@ -152,33 +152,53 @@ pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: u
     scalar::fourier_dot(out, digits, rows);
 }
 
-/// `out_c ← Σ_j m_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))`: see `scalar::multi_bit_dot`.
+/// `out_(b,c) ← Σ_j m_(b,j) ⊙ (Σ_r digits_(b,r) ⊙ keys_j(r, c))` for `batch` problems `b` that
+/// share the keys: `outs`, `digits` and `monomials` hold the problems one after another, each as
+/// `scalar::multi_bit_dot` takes it. Every problem's result is bit-identical to
+/// `scalar::multi_bit_dot` on that problem alone; the batch only changes the memory traffic (the
+/// SIMD kernel reads each key block once for the whole batch).
 ///
 /// # Panics
-/// If there is no key, `h = monomials.len()/keys.len()` is odd, or the lengths do not match.
-pub(crate) fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], monomials: &[c64]) {
-    assert!(!keys.is_empty(), "at least one key");
-    let half = monomials.len() / keys.len();
+/// If there is no key or no problem, `h = monomials.len()/(batch·keys.len())` is odd, or the
+/// lengths do not match.
+pub(crate) fn multi_bit_dot_batch(
+    outs: &mut [c64],
+    digits: &[c64],
+    keys: &[&[c64]],
+    monomials: &[c64],
+    batch: usize,
+) {
+    assert!(
+        !keys.is_empty() && batch > 0,
+        "at least one key and one problem"
+    );
+    let half = monomials.len() / (batch * keys.len());
     assert!(
         half > 0
             && half.is_multiple_of(2)
-            && monomials.len() == keys.len() * half
-            && out.len().is_multiple_of(half)
-            && digits.len().is_multiple_of(half),
+            && monomials.len() == batch * keys.len() * half
+            && outs.len().is_multiple_of(batch * half)
+            && digits.len().is_multiple_of(batch * half),
         "Fourier sizes"
     );
-    let rows = digits.len() / half * out.len();
+    let rows = digits.len() / batch / half * (outs.len() / batch);
     assert!(keys.iter().all(|k| k.len() == rows), "key sizes");
     #[cfg(target_arch = "x86_64")]
     if avx2_in_use() {
         // SAFETY: AVX2 and FMA are present; the kernel checks the shapes.
         #[allow(unsafe_code)]
         unsafe {
-            avx2::multi_bit_dot(out, digits, keys, monomials, half)
+            avx2::multi_bit_dot_batch(outs, digits, keys, monomials, half, batch)
         };
         return;
     }
-    scalar::multi_bit_dot(out, digits, keys, monomials);
+    let problems = outs
+        .chunks_exact_mut(outs.len() / batch)
+        .zip(digits.chunks_exact(digits.len() / batch))
+        .zip(monomials.chunks_exact(monomials.len() / batch));
+    for ((out, digits), monomials) in problems {
+        scalar::multi_bit_dot(out, digits, keys, monomials);
+    }
 }
 
 /// Untwists and rounds `fourier` (after the inverse FFT) into the halves `lo`, `hi` of a torus
@@ -563,31 +583,37 @@ mod tests {
         }
 
         #[test]
-        fn multi_bit_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (4 * 3 + 3 * 4 * 3 * 5 + 3 * 4)),
-                               outputs in 1usize..=5, key_count in 1usize..=3) {
+        fn multi_bit_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (3 * 4 * 3 + 3 * 4 * 3 * 5 + 3 * 3 * 4)),
+                               outputs in 1usize..=5, key_count in 1usize..=3, batch in 1usize..=3) {
             if !avx2_present() { return Ok(()); }
-            // R = 3 digit polynomials of h = 4 values, C outputs (5: two blocks), J keys.
+            // `batch` problems of R = 3 digit polynomials of h = 4 values, C outputs (5: two
+            // blocks), J keys shared by the problems.
             let c: Vec<c64> = values.chunks_exact(2).map(|p| c64::new(p[0], p[1])).collect();
-            let (digits, rest) = c.split_at(12);
+            let (digits, rest) = c.split_at(3 * 12);
             let (key_data, monomials) = rest.split_at(3 * 60);
+            let digits = &digits[..12 * batch];
             let keys: Vec<&[c64]> = key_data.chunks_exact(60).take(key_count)
                 .map(|k| &k[..12 * outputs]).collect();
-            let monomials = &monomials[..4 * key_count];
-            let mut expected = vec![c64::new(1.0, 1.0); 4 * outputs];
-            let mut actual = vec![c64::new(2.0, 2.0); 4 * outputs];
-            scalar::multi_bit_dot(&mut expected, digits, &keys, monomials);
-            super::multi_bit_dot(&mut actual, digits, &keys, monomials);
-            prop_assert!(same_bits(&expected, &actual));
-            // And against the definition: one fourier_dot per key, then m_j ⊙ term summed.
-            let mut sum = vec![c64::default(); 4 * outputs];
-            for (key, m) in keys.iter().zip(monomials.chunks_exact(4)) {
-                let mut term = vec![c64::default(); 4 * outputs];
-                scalar::fourier_dot(&mut term, digits, key);
-                for (s, t) in sum.chunks_exact_mut(4).zip(term.chunks_exact(4)) {
-                    scalar::mul_add_assign(s, m, t);
+            let monomials = &monomials[..4 * key_count * batch];
+            let mut actual = vec![c64::new(2.0, 2.0); 4 * outputs * batch];
+            super::multi_bit_dot_batch(&mut actual, digits, &keys, monomials, batch);
+            for (b, actual) in actual.chunks_exact(4 * outputs).enumerate() {
+                let digits = &digits[12 * b..12 * (b + 1)];
+                let monomials = &monomials[4 * key_count * b..4 * key_count * (b + 1)];
+                let mut expected = vec![c64::new(1.0, 1.0); 4 * outputs];
+                scalar::multi_bit_dot(&mut expected, digits, &keys, monomials);
+                prop_assert!(same_bits(&expected, actual));
+                // And against the definition: one fourier_dot per key, then m_j ⊙ term summed.
+                let mut sum = vec![c64::default(); 4 * outputs];
+                for (key, m) in keys.iter().zip(monomials.chunks_exact(4)) {
+                    let mut term = vec![c64::default(); 4 * outputs];
+                    scalar::fourier_dot(&mut term, digits, key);
+                    for (s, t) in sum.chunks_exact_mut(4).zip(term.chunks_exact(4)) {
+                        scalar::mul_add_assign(s, m, t);
+                    }
                 }
+                prop_assert!(same_bits(&sum, &expected));
             }
-            prop_assert!(same_bits(&sum, &expected));
         }
 
         #[test]

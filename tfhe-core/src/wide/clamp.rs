@@ -72,7 +72,7 @@ impl WideEvaluator<'_> {
         &self,
         z: &WideCiphertext,
         functions: &[&dyn Fn(i64) -> u64],
-        buffers: &mut WideBuffers,
+        buffers: &mut WideBuffers<'_>,
         ledger: &mut FailureLedger,
     ) -> Result<Vec<LweCiphertextOwned<u64>>, TfheError> {
         let len = z.range.len();
@@ -89,6 +89,7 @@ impl WideEvaluator<'_> {
             .iter()
             .map(|f| {
                 buffers
+                    .job()
                     .lut
                     .refill_from_torus_fn(&encoding, |m| f(lo.saturating_add(m as i64)))?;
                 Ok(self.bootstrap_window(var, d + 1, buffers, ledger))
@@ -115,7 +116,7 @@ impl WideEvaluator<'_> {
         lo: i64,
         hi: i64,
         out_scale_log2: u32,
-        buffers: &mut WideBuffers,
+        buffers: &mut WideBuffers<'_>,
         ledger: &mut FailureLedger,
     ) -> Result<WideCiphertext, TfheError> {
         let out_range = IntRange::new(lo, hi)
@@ -138,7 +139,7 @@ impl WideEvaluator<'_> {
         lo: i64,
         hi: i64,
         out_scale_log2: u32,
-        buffers: &mut WideBuffers,
+        buffers: &mut WideBuffers<'_>,
         ledger: &mut FailureLedger,
     ) -> Result<WideCiphertext, TfheError> {
         let m = hi - lo;
@@ -190,6 +191,7 @@ impl WideEvaluator<'_> {
         self.keyswitch_window(buffers);
         let var = peel.window_variance + self.bootstrap_variance + self.input_variance;
         buffers
+            .job()
             .lut
             .refill_negacyclic_from_fn(&Encoding::new::<u64>(d + 1, 0)?, |r| {
                 encode(-(r.min(m as u64) as i64), out_scale_log2 - 1)

@@ -37,7 +37,7 @@ impl WideEvaluator<'_> {
         &self,
         z: &mut WideCiphertext,
         d: u32,
-        buffers: &mut WideBuffers,
+        buffers: &mut WideBuffers<'_>,
         ledger: &mut FailureLedger,
     ) -> Result<WideCiphertext, TfheError> {
         Ok(self.peel(z, d, &[], buffers, ledger)?.digit)
@@ -50,7 +50,7 @@ impl WideEvaluator<'_> {
         z: &mut WideCiphertext,
         d: u32,
         extra: &[&dyn Fn(u64) -> u64],
-        buffers: &mut WideBuffers,
+        buffers: &mut WideBuffers<'_>,
         ledger: &mut FailureLedger,
     ) -> Result<Peel, TfheError> {
         if !(1..=4).contains(&d) {
@@ -73,7 +73,7 @@ impl WideEvaluator<'_> {
         let offset = half_slot - (1u64 << (62 - size.log2()));
         let var_top = self.prepare_window(z, window_bits, offset, buffers)?;
         let minus_quarter = (1u64 << 62).wrapping_neg();
-        buffers.lut.refill_sign(minus_quarter);
+        buffers.job().lut.refill_sign(minus_quarter);
         let top = self.bootstrap_window(var_top, window_bits, buffers, ledger);
 
         // 2. Clear τ in the scaled window itself, so the bootstrap's output noise is not
@@ -88,10 +88,10 @@ impl WideEvaluator<'_> {
         let var_digit = var_top - self.input_variance + self.bootstrap_variance;
         let digit_encoding = Encoding::new::<u64>(d, 1)?;
         let read = |f: &dyn Fn(u64) -> u64,
-                    buffers: &mut WideBuffers,
+                    buffers: &mut WideBuffers<'_>,
                     ledger: &mut FailureLedger|
          -> Result<LweCiphertextOwned<u64>, TfheError> {
-            buffers.lut.refill_from_torus_fn(&digit_encoding, f)?;
+            buffers.job().lut.refill_from_torus_fn(&digit_encoding, f)?;
             Ok(self.bootstrap_window(
                 var_digit + self.input_variance,
                 window_bits,
@@ -133,7 +133,7 @@ impl WideEvaluator<'_> {
         &self,
         z: &mut WideCiphertext,
         s: u32,
-        buffers: &mut WideBuffers,
+        buffers: &mut WideBuffers<'_>,
         ledger: &mut FailureLedger,
     ) -> Result<(), TfheError> {
         let mut left = s;

@@ -40,7 +40,8 @@ mod clamp;
 mod floor;
 mod window;
 
-use crate::bootstrap::LookupTable;
+use crate::batcher::{BootstrapBatcher, Seat};
+use crate::bootstrap::BootstrapJob;
 use crate::dimensions::LweDimension;
 use crate::error::TfheError;
 use crate::keys::{BootstrapBuffers, EvaluationKeys};
@@ -281,33 +282,60 @@ impl WindowNoise {
 }
 
 /// Evaluates exact functions of wide integers with a set of evaluation keys.
+///
+/// Every bootstrap is either run by the calling thread ([`WideEvaluator::new`]) or handed to a
+/// [`BootstrapBatcher`] that pools the bootstraps of several threads into batches with one pass
+/// over the key ([`WideEvaluator::batched`]); the results are the same bits either way.
 pub struct WideEvaluator<'k> {
     keys: &'k EvaluationKeys<u64>,
+    batcher: Option<&'k BootstrapBatcher<'k, u64>>,
     /// Output variance of one bootstrap.
     bootstrap_variance: f64,
     /// Variance every bootstrap input gains from the key switch and the modulus switch.
     input_variance: f64,
 }
 
-/// Scratch of one thread: bootstrap buffers and the two intermediate ciphertexts.
-pub struct WideBuffers {
+/// Scratch of one thread: bootstrap buffers, the scaled window and the next bootstrap's job
+/// (its input, the key-switched window under the small key; its table, refilled in place; its
+/// output), and, for a batched evaluator, the thread's seat at the batcher.
+pub struct WideBuffers<'b> {
     pbs: BootstrapBuffers<u64>,
     /// The scaled window, under the big key.
     scaled: LweCiphertextOwned<u64>,
-    /// The key-switched window, under the small key.
-    small: LweCiphertextOwned<u64>,
-    /// The lookup table of the next bootstrap, refilled in place.
-    lut: LookupTable<u64>,
+    /// The next bootstrap; lent to the batcher while it runs (always back between bootstraps).
+    job: Option<BootstrapJob<u64>>,
+    seat: Option<Seat<'b, 'b, u64>>,
+}
+
+impl WideBuffers<'_> {
+    /// The next bootstrap's job buffers.
+    fn job(&mut self) -> &mut BootstrapJob<u64> {
+        self.job
+            .as_mut()
+            .expect("the job buffers are back from the batcher")
+    }
 }
 
 impl<'k> WideEvaluator<'k> {
-    /// An evaluator for `keys`; the set must be 64-bit and KS → PBS.
+    /// An evaluator for `keys` whose bootstraps run on the calling thread; the set must be
+    /// 64-bit and KS → PBS.
     pub fn new(keys: &'k EvaluationKeys<u64>) -> Result<Self, TfheError> {
         let noise = WindowNoise::new(keys.params())?;
         Ok(Self {
             keys,
+            batcher: None,
             bootstrap_variance: noise.bootstrap_variance,
             input_variance: noise.input_variance,
+        })
+    }
+
+    /// An evaluator that hands every bootstrap to `batcher` (with its keys). Each thread that
+    /// uses it takes a seat at the batcher through [`Self::buffers`]; create every thread's
+    /// buffers before the threads start, and drop them when a thread is done.
+    pub fn batched(batcher: &'k BootstrapBatcher<'k, u64>) -> Result<Self, TfheError> {
+        Ok(Self {
+            batcher: Some(batcher),
+            ..Self::new(batcher.keys())?
         })
     }
 
@@ -321,14 +349,14 @@ impl<'k> WideEvaluator<'k> {
         self.bootstrap_variance
     }
 
-    /// Scratch for one thread.
-    pub fn buffers(&self) -> WideBuffers {
+    /// Scratch for one thread (for a batched evaluator, also the thread's seat at the batcher).
+    pub fn buffers(&self) -> WideBuffers<'k> {
         let p = self.keys.params();
         WideBuffers {
             pbs: self.keys.buffers(),
             scaled: LweCiphertext::zero(p.big_lwe_dimension()),
-            small: LweCiphertext::zero(p.lwe_dimension),
-            lut: LookupTable::zero(p.polynomial_size),
+            job: Some(self.keys.bootstrap_job()),
+            seat: self.batcher.map(|batcher| batcher.seat()),
         }
     }
 }

@@ -9,7 +9,7 @@
 
 use super::{FailureLedger, WideBuffers, WideCiphertext, WideEvaluator};
 use crate::error::TfheError;
-use crate::lwe::{LweCiphertext, LweCiphertextOwned};
+use crate::lwe::LweCiphertextOwned;
 
 /// Half a slot of a `b`-bit window, `2^(−b−1)`: the decision margin of its bootstraps.
 pub(super) fn margin(window_bits: u32) -> f64 {
@@ -25,7 +25,7 @@ impl WideEvaluator<'_> {
         z: &WideCiphertext,
         window_bits: u32,
         offset: u64,
-        buffers: &mut WideBuffers,
+        buffers: &mut WideBuffers<'_>,
     ) -> Result<f64, TfheError> {
         let t = 64i64 - i64::from(window_bits) - i64::from(z.scale_log2);
         if t < 0 || window_bits == 0 {
@@ -41,26 +41,35 @@ impl WideEvaluator<'_> {
     }
 
     /// `small ← KS(scaled)`, after the caller changed `buffers.scaled`.
-    pub(super) fn keyswitch_window(&self, buffers: &mut WideBuffers) {
+    pub(super) fn keyswitch_window(&self, buffers: &mut WideBuffers<'_>) {
+        let job = buffers.job.as_mut().expect("the job buffers are back");
         self.keys
             .keyswitch_key()
-            .keyswitch(&mut buffers.small, &buffers.scaled);
+            .keyswitch(&mut job.input, &buffers.scaled);
     }
 
-    /// `PBS(small, buffers.lut)` into a new ciphertext under the big key (the caller refills the
-    /// table first); records its failure probability for a `b`-bit window read with input
-    /// variance `variance`.
+    /// `PBS(job.input, job.lut)` into a new ciphertext under the big key (the caller refills the
+    /// table first), on this thread or through the batcher; records its failure probability for
+    /// a `b`-bit window read with input variance `variance`.
     pub(super) fn bootstrap_window(
         &self,
         variance: f64,
         window_bits: u32,
-        buffers: &mut WideBuffers,
+        buffers: &mut WideBuffers<'_>,
         ledger: &mut FailureLedger,
     ) -> LweCiphertextOwned<u64> {
-        let mut out = LweCiphertext::zero(self.keys.params().big_lwe_dimension());
-        self.keys
-            .bootstrap_only(&mut out, &buffers.small, &buffers.lut, &mut buffers.pbs);
+        match buffers.seat.as_mut() {
+            Some(seat) => {
+                let job = buffers.job.take().expect("the job buffers are back");
+                buffers.job = Some(seat.bootstrap(job));
+            }
+            None => {
+                let job = buffers.job.as_mut().expect("the job buffers are back");
+                self.keys
+                    .bootstrap_only(&mut job.output, &job.input, &job.lut, &mut buffers.pbs);
+            }
+        }
         ledger.record(variance, margin(window_bits));
-        out
+        buffers.job().output.clone()
     }
 }
