@@ -285,6 +285,25 @@ fn run() -> Result<()> {
     }
     total += s.bytes;
 
+    let mut s = Seeds::new(&root, "batched_bootstrap")?;
+    let mut rng = Csprng::from_seed(&Seed::insecure_from_u64(11));
+    for (odd, batch) in [(0u8, 0u8), (0, 3), (1, 2)] {
+        let n = 4 + usize::from(odd);
+        let mut bytes = vec![odd, batch];
+        for job in 0..=usize::from(batch) {
+            let mut words: Vec<u64> = (0..n + 1 + 8).map(|_| rng.random_torus::<u64>()).collect();
+            if job == 1 {
+                words[..2].fill(0); // a mask pair that switches to (0, 0)
+            }
+            for w in words {
+                bytes.extend(w.to_le_bytes());
+            }
+        }
+        s.add(&format!("n{n}-batch{}", batch + 1), &bytes)?;
+    }
+    s.add("short", &[1, 3, 7])?;
+    total += s.bytes;
+
     let mut s = Seeds::new(&root, "lwe_containers")?;
     for (i, (n_in, n_out, base_log, levels, count)) in [
         (3u16, 2u16, 4u8, 2u8, 4usize * 3 * 2),

@@ -28,13 +28,14 @@ use she_nn::model::format::{read_model, write_model};
 use she_nn::pbs::Plan;
 use she_nn::server::ServerKey;
 use std::sync::OnceLock;
-use tfhe_core::bootstrap::LookupTable;
+use tfhe_core::bootstrap::{BootstrapJob, LookupTable};
 use tfhe_core::dimensions::{
     DecompositionBaseLog, DecompositionLevelCount, LweDimension, PolynomialSize,
 };
 use tfhe_core::fft::negacyclic_product;
+use tfhe_core::keys::{EvaluationKeys, SecretKeys};
 use tfhe_core::lwe::{LweCiphertext, LweCiphertextList, LweKeyswitchKey};
-use tfhe_core::params::{ParameterSet, SHE_MNIST, TOY};
+use tfhe_core::params::{BlindRotation, ParameterSet, SHE_MNIST, TOY};
 use tfhe_core::serialization::{read_evaluation_keys, read_lwe_ciphertext, read_secret_keys};
 use torus::{Csprng, Encoding, NoiseDistribution, Polynomial, Seed, SignedDecomposer, Torus};
 
@@ -47,6 +48,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("encoding", encoding),
     ("fft_product", fft_product),
     ("lookup_table", lookup_table),
+    ("batched_bootstrap", batched_bootstrap),
     ("lwe_containers", lwe_containers),
     ("model_file", model_file),
     ("image_files", image_files),
@@ -277,6 +279,62 @@ pub fn lookup_table(data: &[u8]) {
                 );
             }
         }
+    }
+}
+
+/// Multi-bit evaluation keys of [`MICRO`] with `n = 4` (index 0) or `n = 5` (index 1, the
+/// unpaired last key bit), made once from fixed seeds (**insecure**).
+fn micro_multi_bit_keys(odd: bool) -> &'static EvaluationKeys<u64> {
+    static KEYS: [OnceLock<EvaluationKeys<u64>>; 2] = [OnceLock::new(), OnceLock::new()];
+    KEYS[usize::from(odd)].get_or_init(|| {
+        let p = ParameterSet {
+            lwe_dimension: LweDimension(4 + usize::from(odd)),
+            ..MICRO.with_blind_rotation(BlindRotation::MultiBit)
+        };
+        let sk =
+            SecretKeys::<u64>::generate(&p, &mut Csprng::from_seed(&Seed::insecure_from_u64(3)))
+                .expect("MICRO keys");
+        sk.generate_evaluation_keys(&mut torus::EncryptionRng::insecure_from_u64(4))
+            .expect("MICRO evaluation keys")
+    })
+}
+
+/// Batched bootstrapping against its oracle, each job bootstrapped alone: on arbitrary
+/// ciphertexts (masks that switch to zero pairs included) and arbitrary tables, every output
+/// of a batch must be bit-identical to the single bootstrap's.
+///
+/// Input: u8 (even: `n = 4`, odd: `n = 5`), batch size u8 (mod 4, plus 1), then per job the
+/// `n + 1` ciphertext words (u64) and the 8 table values (u64) of a negacyclic table.
+pub fn batched_bootstrap(data: &[u8]) {
+    let mut input = Input::new(data);
+    let keys = micro_multi_bit_keys(input.u8() % 2 == 1);
+    let batch = 1 + usize::from(input.u8() % 4);
+    let size = keys.params().polynomial_size;
+    let encoding = Encoding::new::<u64>(3, 0).expect("3 bits, no padding");
+    let mut jobs: Vec<BootstrapJob<u64>> = (0..batch)
+        .map(|_| {
+            let mut job = keys.bootstrap_job();
+            for word in job.input.as_mut_slice() {
+                *word = input.u64();
+            }
+            let values: Vec<u64> = (0..8).map(|_| input.u64()).collect();
+            job.lut = LookupTable::negacyclic_from_fn(size, &encoding, |m| values[m as usize])
+                .expect("8 boxes of N = 8");
+            job
+        })
+        .collect();
+    let mut single = keys.buffers();
+    let expected: Vec<_> = jobs
+        .iter()
+        .map(|job| {
+            let mut out = LweCiphertext::zero(keys.params().big_lwe_dimension());
+            keys.bootstrap_only(&mut out, &job.input, &job.lut, &mut single);
+            out
+        })
+        .collect();
+    keys.bootstrap_batch(&mut jobs, &mut keys.batch_buffers(batch));
+    for (job, expected) in jobs.iter().zip(&expected) {
+        assert_eq!(job.output.as_slice(), expected.as_slice());
     }
 }
 
