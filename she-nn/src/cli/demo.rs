@@ -51,7 +51,8 @@ pub struct DemoArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// Bootstraps of different neurons run as one batch with one pass over the bootstrapping key
-    /// (1: no batching). The results are the same bits for every value.
+    /// (1: no batching; with T threads, T·B workers run, whose key switches go on beside the
+    /// batches). The results are the same bits for every value.
     #[arg(long, default_value_t = crate::pbs::DEFAULT_BOOTSTRAP_BATCH, value_parser = super::parse_bootstrap_batch)]
     pub bootstrap_batch: usize,
     /// No progress bars.
