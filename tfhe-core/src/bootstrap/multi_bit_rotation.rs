@@ -14,9 +14,11 @@
 //! ([`Fft::monomial_minus_one`]) — and summed, all in one pass over the three key terms
 //! ([`crate::fft::multi_bit_dot`]); then `k + 1` backward FFTs. Against two
 //! classic CMux steps this halves the FFTs, the decompositions and the rounding passes, and
-//! replaces two inner products by three. Terms with `c_j = 0` vanish and are skipped; so is a
-//! pair with `ã = b̃ = 0`. For an odd `n` the last bit is one classic step written the same way
-//! (one key term, `c = ã`).
+//! replaces two inner products by three. Terms with `c_j = 0` vanish (their monomial is an exact
+//! zero, so the same kernel serves every accumulator of a batch); a pair with `ã = b̃ = 0` is
+//! skipped. For an odd `n` the last bit is one classic step written the same way (one key term,
+//! `c = ã`). [`multi_bit_blind_rotate_batch_assign`] runs several accumulators pair by pair with
+//! one pass over each pair's key terms.
 //!
 //! **Noise** per pair, for the decomposition's digit second moment `E[d²]`, key-term noise
 //! `V_ggsw`, rounding error `ε` and FFT error term `V_fft` of one external product
