@@ -2,8 +2,7 @@
 //! bootstrapping key.
 //!
 //! A multi-bit blind rotation spends most of its time streaming the Fourier key from memory
-//! (at `SHE_MNIST`, 1,377 GGSW ciphertexts, 344 MiB per bootstrap, against about 25 µs of
-//! arithmetic per 768 KiB key group). Bootstraps of *different* ciphertexts with the *same* key
+//! (at `SHE_MNIST`, 1,377 GGSW ciphertexts, 344 MiB per bootstrap). Bootstraps of *different* ciphertexts with the *same* key
 //! can share that stream: [`programmable_bootstrap_batch`] runs the steps of
 //! [`super::programmable_bootstrap`] for every job of a batch, pair of mask elements by pair,
 //! and lets each key group serve every job while it is in cache

@@ -163,11 +163,7 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
         }
         let mut rotated = false;
         for (b, acc) in accs.chunks_exact(glwe_len).enumerate() {
-            let mask = mask_of(b);
-            let a = mask[2 * g].mod_switch(log_2n) as usize;
-            let a2 = mask
-                .get(2 * g + 1)
-                .map_or(0, |x| x.mod_switch(log_2n) as usize);
+            let (a, a2) = switched_pair(mask_of(b), g, log_2n);
             let monomials_b = &mut monomials[b * terms * half..][..terms * half];
             if a == 0 && a2 == 0 {
                 // X^0·ACC = ACC: every term vanishes, and the backward pass below skips `b`.
@@ -207,9 +203,7 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
             .chunks_exact_mut(glwe_len)
             .zip(sums.chunks_exact_mut(glwe_size * half));
         for (b, (acc, sums_b)) in problems.enumerate() {
-            let mask = mask_of(b);
-            let a2 = mask.get(2 * g + 1).map_or(0, |x| x.mod_switch(log_2n));
-            if mask[2 * g].mod_switch(log_2n) == 0 && a2 == 0 {
+            if switched_pair(mask_of(b), g, log_2n) == (0, 0) {
                 continue;
             }
             for (polynomial, s) in acc.chunks_exact_mut(n).zip(sums_b.chunks_exact_mut(half)) {
@@ -217,6 +211,12 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
             }
         }
     }
+}
+
+/// The mask elements `(ã, b̃)` of pair `g`, switched to `Z_(2N)` (`b̃ = 0` past an odd end).
+fn switched_pair<T: Torus>(mask: &[T], g: usize, log_2n: u32) -> (usize, usize) {
+    let switch = |x: &T| x.mod_switch(log_2n) as usize;
+    (switch(&mask[2 * g]), mask.get(2 * g + 1).map_or(0, switch))
 }
 
 impl<T: Torus> BlindRotationKey<T> for MultiBitBootstrapKey<T> {
