@@ -156,9 +156,11 @@ pub fn fft_product_error_variance(polynomial_size: usize, base_log: u32) -> f64 
 /// The FFT term: each of the `k + 1` output polynomials carries the rounding error of `(k+1)·ℓ`
 /// products; the errors on the `k` mask polynomials are multiplied by the key in the phase, hence
 /// the factor `1 + k·N/2` (the same amplification as the decomposition rounding term). Measured
-/// at N = 1024–2048: the per-product factor is 0.9–5 for `(k+1)·ℓ` = 2–6, below the `(k+1)·ℓ`
-/// used here, so the term is conservative; at `MSG2_CARRY2` it is of the same order as the key
-/// noise term (`tests/bootstrap_noise.rs` checks the sum against a measured blind rotation).
+/// at N = 1024–2048 with the first (unfused) inner product: the per-product factor is 0.9–5 for
+/// `(k+1)·ℓ` = 2–6, below the `(k+1)·ℓ` used here, so the term is conservative; the fused inner
+/// product (2026-12-06, [`crate::fft::fourier_dot`]) measures 0.38 of the term at
+/// `MSG2_CARRY2`, where it is of the same order as the key noise term (`tests/bootstrap_noise.rs`
+/// checks the sum against a measured blind rotation).
 #[allow(clippy::too_many_arguments)]
 pub fn external_product_variance(
     input_variance: f64,

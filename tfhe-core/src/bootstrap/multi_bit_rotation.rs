@@ -63,12 +63,12 @@ pub fn multi_bit_blind_rotate_batch_scratch_requirement<T: Torus>(
     batch: usize,
 ) -> Result<StackReq, SizeOverflow> {
     let glwe_size = bsk.glwe_dimension().0 + 1;
-    let half = bsk.polynomial_size().0 / 2;
+    let layout = fft.layout();
     let levels = bsk.decomposer().level_count().0;
     let values = |per_problem: usize| {
         per_problem
-            .checked_mul(half)
-            .and_then(|v| v.checked_mul(batch))
+            .checked_mul(batch)
+            .and_then(|count| layout.len(count))
             .ok_or(SizeOverflow)
     };
     StackReq::try_all_of([
@@ -143,16 +143,17 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
             "LWE dimension of the key"
         );
     }
-    let half = n / 2;
+    let layout = fft.layout();
+    let (half, stride) = (layout.half(), layout.stride());
     let decomposer = bsk.decomposer();
     let levels = decomposer.level_count().0;
     let log_2n = size.log2() + 1;
     let two_n = 2 * n;
-    let digit_len = glwe_size * levels * half;
+    let digit_len = glwe_size * levels * stride;
 
     let (digits, stack) = stack.make_aligned_raw::<c64>(batch * digit_len, ALIGN);
-    let (sums, stack) = stack.make_aligned_raw::<c64>(batch * glwe_size * half, ALIGN);
-    let (monomials, mut stack) = stack.make_aligned_raw::<c64>(batch * 3 * half, ALIGN);
+    let (sums, stack) = stack.make_aligned_raw::<c64>(batch * glwe_size * stride, ALIGN);
+    let (monomials, mut stack) = stack.make_aligned_raw::<c64>(batch * 3 * stride, ALIGN);
 
     for g in 0..bsk.group_count() {
         let group = bsk.group(g);
@@ -164,7 +165,7 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
         let mut rotated = false;
         for (b, acc) in accs.chunks_exact(glwe_len).enumerate() {
             let (a, a2) = switched_pair(mask_of(b), g, log_2n);
-            let monomials_b = &mut monomials[b * terms * half..][..terms * half];
+            let monomials_b = &mut monomials[b * terms * stride..][..terms * stride];
             if a == 0 && a2 == 0 {
                 // X^0·ACC = ACC: every term vanishes, and the backward pass below skips `b`.
                 monomials_b.fill(c64::default());
@@ -173,13 +174,14 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
             rotated = true;
             // FFT(D_(i,j)) of ACC, once for the whole pair.
             let digits_b = &mut digits[b * digit_len..][..digit_len];
-            for (i, digits_i) in digits_b.chunks_exact_mut(levels * half).enumerate() {
+            for (i, digits_i) in digits_b.chunks_exact_mut(levels * stride).enumerate() {
                 let polynomial = &acc[i * n..][..n];
                 fft.forward_decomposition(digits_i, polynomial, &decomposer, stack.rb_mut());
             }
             // F(X^(c_j) − 1) for the rotations c = (ã + b̃, ã, b̃); an exact zero for c_j = 0.
             let rotations = [(a + a2) % two_n, a, a2];
-            for (m, &c) in monomials_b.chunks_exact_mut(half).zip(&rotations) {
+            for (m, &c) in monomials_b.chunks_exact_mut(stride).zip(&rotations) {
+                let m = &mut m[..half];
                 if c == 0 {
                     m.fill(c64::default());
                 } else {
@@ -196,18 +198,19 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
             sums,
             digits,
             &keys[..terms],
-            &monomials[..batch * terms * half],
+            &monomials[..batch * terms * stride],
             batch,
+            layout,
         );
         let problems = accs
             .chunks_exact_mut(glwe_len)
-            .zip(sums.chunks_exact_mut(glwe_size * half));
+            .zip(sums.chunks_exact_mut(glwe_size * stride));
         for (b, (acc, sums_b)) in problems.enumerate() {
             if switched_pair(mask_of(b), g, log_2n) == (0, 0) {
                 continue;
             }
-            for (polynomial, s) in acc.chunks_exact_mut(n).zip(sums_b.chunks_exact_mut(half)) {
-                fft.add_backward_as_torus(polynomial, s, stack.rb_mut());
+            for (polynomial, s) in acc.chunks_exact_mut(n).zip(sums_b.chunks_exact_mut(stride)) {
+                fft.add_backward_as_torus(polynomial, &mut s[..half], stack.rb_mut());
             }
         }
     }

@@ -20,15 +20,21 @@
 //! [`fourier_dot`]) and the untwist with rounding to the torus — run as AVX2 kernels when the CPU
 //! has AVX2 and FMA (checked at run time; the baseline x86-64 build would otherwise compile them
 //! to scalar SSE2). Each kernel is the twin of a portable one with the same operations in the
-//! same order and no fused multiply-add, so results are bit-identical with or without SIMD (the
-//! kernel tests check this on random and extreme inputs); [`crate::kernels`] says which runs and
-//! can turn the SIMD kernels off for measurements.
+//! same order and the same rounding (fused multiply-adds exactly where the twin has them), so
+//! results are bit-identical with or without SIMD (the kernel tests check this on random and
+//! extreme inputs); [`crate::kernels`] says which runs and can turn the SIMD kernels off for
+//! measurements.
+//!
+//! Scratch buffers of several Fourier polynomials use a padded [`FourierLayout`] ([`Fft::layout`]):
+//! the `layout` module explains why.
 
+mod layout;
 mod monomial;
 mod plan;
 pub mod twist;
 
 pub use concrete_fft::c64;
+pub use layout::FourierLayout;
 pub use plan::Fft;
 
 use crate::kernels;
@@ -40,6 +46,13 @@ impl Fft {
     /// `N`.
     pub fn polynomial_size(&self) -> crate::dimensions::PolynomialSize {
         crate::dimensions::PolynomialSize(self.polynomial_size)
+    }
+
+    /// The layout of the scratch buffers of several Fourier polynomials of this size
+    /// ([`Fft::forward_decomposition`] writes it, [`fourier_dot`] and [`multi_bit_dot_batch`]
+    /// read it): `N/2` values each, padded.
+    pub fn layout(&self) -> FourierLayout {
+        FourierLayout::padded(self.polynomial_size / 2)
     }
 
     /// Scratch needed by a forward transform.
@@ -89,12 +102,13 @@ impl Fft {
     }
 
     /// The forward transforms of the `ℓ` digit polynomials of the signed decomposition of a torus
-    /// polynomial: `levels[(j−1)·N/2 ..][..N/2] = FFT(D_j)` where `standard = Σ_j D_j·q/B^j`
-    /// (rounded to `ℓ` levels, [`torus::SignedDecomposer`]). Decomposition, conversion and twist
-    /// run in one pass (SIMD where available) before the `ℓ` transforms.
+    /// polynomial, in [`Fft::layout`]: polynomial `j − 1` of `levels` is `FFT(D_j)` where
+    /// `standard = Σ_j D_j·q/B^j` (rounded to `ℓ` levels, [`torus::SignedDecomposer`]).
+    /// Decomposition, conversion and twist run in one pass (SIMD where available) before the `ℓ`
+    /// transforms. The padding values are left as they were.
     ///
     /// # Panics
-    /// On size mismatch.
+    /// On size mismatch (`levels` must hold `ℓ·stride` values).
     pub fn forward_decomposition<T: Torus>(
         &self,
         levels: &mut [c64],
@@ -103,16 +117,17 @@ impl Fft {
         mut stack: PodStack<'_>,
     ) {
         let half = self.polynomial_size / 2;
+        let layout = self.layout();
         assert_eq!(standard.len(), self.polynomial_size, "standard-domain size");
         assert_eq!(
-            levels.len(),
-            decomposer.level_count().0 * half,
+            layout.count(levels.len()),
+            Some(decomposer.level_count().0),
             "one Fourier polynomial per level"
         );
         let (lo, hi) = standard.split_at(half);
-        kernels::decompose_twist(levels, lo, hi, &self.twisties.forward, decomposer);
-        for level in levels.chunks_exact_mut(half) {
-            self.plan.fwd(level, stack.rb_mut());
+        kernels::decompose_twist(levels, lo, hi, &self.twisties.forward, decomposer, layout);
+        for level in levels.chunks_exact_mut(layout.stride()) {
+            self.plan.fwd(&mut level[..half], stack.rb_mut());
         }
     }
 
@@ -191,36 +206,48 @@ pub fn pair_interleaved_index(rows: usize, outputs: usize, r: usize, c: usize, f
     (((f / 2) * rows + r) * outputs + c) * 2 + f % 2
 }
 
-/// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for `c < out.len()/h`: the Fourier-domain inner product
-/// of an external product, with `digits` holding `R` polynomials of `h = half` values (`h` even)
-/// and `rows` the `R` rows of a Fourier GGSW ciphertext (`out.len()/h` polynomials each) in the
-/// layout of [`pair_interleaved_index`]. One pass over `rows`, a frequency pair's block at a
-/// time; the sum runs over `r` in order.
+/// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for every output `c`: the Fourier-domain inner product
+/// of an external product. `digits` holds `R` polynomials and `out` `C` polynomials in `layout`
+/// (`h = layout.half()` values each, `h` even), `rows` the `R` rows of a Fourier GGSW ciphertext
+/// (`C` polynomials each) in the layout of [`pair_interleaved_index`]. One pass over `rows`, a
+/// frequency pair's block at a time.
+///
+/// Rounding: per value, the products of the digit's real and imaginary parts with the row are
+/// summed separately over `r` in order with fused multiply-adds (`a ← fma(d.re, row, a)`,
+/// `b ← fma(d.im, row, b)`), and `out = (a.re − b.im) + i(a.im + b.re)` — the form that needs no
+/// shuffle per key value in the SIMD kernel. Padding values of `out` are left as they were.
 ///
 /// # Panics
-/// If the lengths do not match or `h` is odd.
-pub fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: usize) {
-    kernels::fourier_dot(out, digits, rows, half);
+/// If the lengths do not match the layout or `h` is odd.
+pub fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], layout: FourierLayout) {
+    kernels::fourier_dot(out, digits, rows, layout);
 }
 
 /// `out_c ← Σ_j monomials_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))`: the Fourier-domain step of a
-/// multi-bit external product in one pass — [`fourier_dot`] against each of the `J` key terms,
-/// each result multiplied by its monomial `F(X^(c_j) − 1)` ([`Fft::monomial_minus_one`]) and
-/// summed, without writing the intermediate products. `monomials` holds `J = keys.len()`
-/// polynomials of `h` values (`h` even); every key is laid out as [`pair_interleaved_index`]
-/// says.
+/// multi-bit external product in one pass — [`fourier_dot`] against each of the `J` key terms
+/// (rounded as it says), each result multiplied by its monomial `F(X^(c_j) − 1)`
+/// ([`Fft::monomial_minus_one`]) and added to the sum key by key, without writing the
+/// intermediate products. `monomials` holds `J = keys.len()` polynomials and `out`, `digits` as
+/// for [`fourier_dot`], all in `layout`; every key is laid out as [`pair_interleaved_index`] says.
 ///
 /// # Panics
 /// If `keys` is empty or the lengths do not match.
-pub fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], monomials: &[c64]) {
-    kernels::multi_bit_dot_batch(out, digits, keys, monomials, 1);
+pub fn multi_bit_dot(
+    out: &mut [c64],
+    digits: &[c64],
+    keys: &[&[c64]],
+    monomials: &[c64],
+    layout: FourierLayout,
+) {
+    kernels::multi_bit_dot_batch(out, digits, keys, monomials, 1, layout);
 }
 
 /// [`multi_bit_dot`] for `batch` problems that share the keys, laid out one after another in
-/// `outs` (`C·h` values each), `digits` (`R·h`) and `monomials` (`J·h`). Each problem's result
-/// is bit-identical to [`multi_bit_dot`] on it alone; the key is read once for the whole batch
-/// instead of once per problem, which is what makes batched bootstrapping faster where the
-/// inner product is bound by streaming the key ([`crate::bootstrap::programmable_bootstrap_batch`]).
+/// `outs` (`C` polynomials each), `digits` (`R`) and `monomials` (`J`), all in `layout`. Each
+/// problem's result is bit-identical to [`multi_bit_dot`] on it alone; the key is read once for
+/// the whole batch instead of once per problem, which is what makes batched bootstrapping
+/// faster where the inner product is bound by streaming the key
+/// ([`crate::bootstrap::programmable_bootstrap_batch`]).
 ///
 /// # Panics
 /// If `keys` is empty, `batch` is 0 or the lengths do not match.
@@ -230,8 +257,9 @@ pub fn multi_bit_dot_batch(
     keys: &[&[c64]],
     monomials: &[c64],
     batch: usize,
+    layout: FourierLayout,
 ) {
-    kernels::multi_bit_dot_batch(outs, digits, keys, monomials, batch);
+    kernels::multi_bit_dot_batch(outs, digits, keys, monomials, batch, layout);
 }
 
 /// Convenience for tests and one-off use: allocates scratch and returns `a · b mod (X^N + 1)` of a

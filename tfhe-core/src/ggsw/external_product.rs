@@ -38,10 +38,11 @@ pub fn external_product_scratch_requirement<T: Torus>(
     level_count: usize,
     fft: &Fft,
 ) -> Result<StackReq, SizeOverflow> {
-    let n = fft.polynomial_size().0;
+    let layout = fft.layout();
+    let polynomials = |count: Option<usize>| count.and_then(|c| layout.len(c)).ok_or(SizeOverflow);
     StackReq::try_all_of([
-        StackReq::try_new_aligned::<c64>(glwe_size * level_count * n / 2, ALIGN)?,
-        StackReq::try_new_aligned::<c64>(glwe_size * n / 2, ALIGN)?,
+        StackReq::try_new_aligned::<c64>(polynomials(glwe_size.checked_mul(level_count))?, ALIGN)?,
+        StackReq::try_new_aligned::<c64>(polynomials(Some(glwe_size))?, ALIGN)?,
         StackReq::try_any_of([
             fft.forward_scratch_requirement()?,
             fft.backward_scratch_requirement()?,
@@ -89,19 +90,24 @@ pub fn add_external_product_assign<T, O, I>(
     assert_eq!(out.as_slice().len(), input.as_slice().len(), "output size");
     let decomposer = ggsw.decomposer();
     let levels = decomposer.level_count().0;
-    let half = n / 2;
+    let layout = fft.layout();
+    let stride = layout.stride();
 
-    let (fourier_digits, stack) = stack.make_aligned_raw::<c64>(glwe_size * levels * half, ALIGN);
-    let (acc, mut stack) = stack.make_aligned_raw::<c64>(glwe_size * half, ALIGN);
+    let (fourier_digits, stack) = stack.make_aligned_raw::<c64>(glwe_size * levels * stride, ALIGN);
+    let (acc, mut stack) = stack.make_aligned_raw::<c64>(glwe_size * stride, ALIGN);
 
     // FFT(D_(i,j)) for every polynomial i and level j, in the GGSW's row order (i, j).
-    for (i, digits_i) in fourier_digits.chunks_exact_mut(levels * half).enumerate() {
+    for (i, digits_i) in fourier_digits.chunks_exact_mut(levels * stride).enumerate() {
         fft.forward_decomposition(digits_i, input.polynomial(i), &decomposer, stack.rb_mut());
     }
     // acc_c = Σ_(i,j) FFT(D_(i,j)) ⊙ row(i, j)_c, one pass over the GGSW.
-    fourier_dot(acc, fourier_digits, ggsw.as_slice(), half);
-    for (c, a) in acc.chunks_exact_mut(half).enumerate() {
-        fft.add_backward_as_torus(out.polynomial_mut(c), a, stack.rb_mut());
+    fourier_dot(acc, fourier_digits, ggsw.as_slice(), layout);
+    for (c, a) in acc.chunks_exact_mut(stride).enumerate() {
+        fft.add_backward_as_torus(
+            out.polynomial_mut(c),
+            &mut a[..layout.half()],
+            stack.rb_mut(),
+        );
     }
 }
 

@@ -12,7 +12,7 @@
 #![allow(unsafe_code)]
 
 use super::Word;
-use crate::fft::c64;
+use crate::fft::{c64, FourierLayout};
 use core::arch::x86_64::*;
 
 /// Loads four words as 64-bit lanes.
@@ -75,14 +75,7 @@ unsafe fn store4<W: Word>(p: *mut W, v: __m256i) {
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn complex_mul(x: __m256d, y: __m256d) -> __m256d {
-    complex_mul_swapped(x, _mm256_permute_pd::<0b0101>(x), y)
-}
-
-/// `x·y` for two complex values per register with `x` pre-swapped (`x_swapped` = `[x_im x_re]`
-/// per value): the operations of [`complex_mul`] with the swap hoisted out of a loop over `y`.
-#[inline]
-#[target_feature(enable = "avx2,fma")]
-fn complex_mul_swapped(x: __m256d, x_swapped: __m256d, y: __m256d) -> __m256d {
+    let x_swapped = _mm256_permute_pd::<0b0101>(x);
     let y_re = _mm256_movedup_pd(y);
     let y_im = _mm256_permute_pd::<0b1111>(y);
     _mm256_addsub_pd(_mm256_mul_pd(x, y_re), _mm256_mul_pd(x_swapped, y_im))
@@ -274,72 +267,85 @@ pub(super) unsafe fn sub_scaled_rows<W: Word>(out: &mut [W], rows: &[W], digits:
     }
 }
 
-/// `acc_q ← Σ_r digits_r[p] ⊙ block(r, c0 + q)` for `q < W`, the sum from zero over `r` in
-/// order: one frequency pair `p` of `W` outputs, reading the pair-interleaved block of `p` (see
-/// `crate::fft::pair_interleaved_index`) sequentially, the accumulators in registers.
+/// The terms `t_(j,q) = Σ_r digits_r ⊙ key_j(r, c0 + q)` at frequency pair `p` for the `J` keys
+/// whose pair-`p` blocks start at `blocks` and the `W` outputs from `c0`, rounded as
+/// `scalar::dot_value` says: the digit's real and imaginary parts, each broadcast to both
+/// halves of its complex value, are multiplied into the key value with fused multiply-adds
+/// (`a ← fma(d.re, k, a)`, `b ← fma(d.im, k, b)`), and `t = addsub(a, swap(b))` =
+/// `(a.re − b.im, a.im + b.re)` at the end — no shuffle per key value, two FMAs per pair of
+/// complex products. The `2·J·W` accumulators stay in registers (`J·W ≤ 6`).
 ///
 /// # Safety
-/// The CPU must support AVX2 and FMA; `d` valid for `R` digit polynomials of `half` complex
-/// values, `block` for the `R·C` value pairs (4 `f64` each) of pair `p`, `c0 + W ≤ C`,
-/// `2p + 1 < half`.
+/// The CPU must support AVX2 and FMA; `d` valid for `R` digit polynomials `stride` complex
+/// values apart, values `2p`, `2p + 1` of each; every block valid for the `R·C` value pairs
+/// (4 `f64` each) of pair `p`; `c0 + W ≤ C`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn dot_pair<const W: usize>(
+unsafe fn dot_terms<const J: usize, const W: usize>(
     d: *const f64,
-    block: *const f64,
-    half: usize,
+    blocks: [*const f64; J],
+    (stride, row_count, outputs): (usize, usize, usize),
     p: usize,
-    row_count: usize,
-    outputs: usize,
     c0: usize,
-) -> [__m256d; W] {
-    let mut acc = [_mm256_setzero_pd(); W];
+) -> [[__m256d; W]; J] {
+    let mut a = [[_mm256_setzero_pd(); W]; J];
+    let mut b = [[_mm256_setzero_pd(); W]; J];
     for r in 0..row_count {
         // SAFETY: as the caller guarantees: digit r, values 2p and 2p + 1; pairs (r, c0 + q).
         unsafe {
-            let x = _mm256_loadu_pd(d.add(2 * (r * half + 2 * p)));
-            let x_swapped = _mm256_permute_pd::<0b0101>(x);
-            let row = block.add(4 * (r * outputs + c0));
-            for (q, a) in acc.iter_mut().enumerate() {
-                let y = _mm256_loadu_pd(row.add(4 * q));
-                *a = _mm256_add_pd(*a, complex_mul_swapped(x, x_swapped, y));
+            let x = _mm256_loadu_pd(d.add(2 * (r * stride + 2 * p)));
+            let x_re = _mm256_movedup_pd(x);
+            let x_im = _mm256_permute_pd::<0b1111>(x);
+            for (block, (a, b)) in blocks.iter().zip(a.iter_mut().zip(b.iter_mut())) {
+                let row = block.add(4 * (r * outputs + c0));
+                for (q, (a, b)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
+                    let y = _mm256_loadu_pd(row.add(4 * q));
+                    *a = _mm256_fmadd_pd(x_re, y, *a);
+                    *b = _mm256_fmadd_pd(x_im, y, *b);
+                }
             }
         }
     }
-    acc
+    for (a, b) in a.iter_mut().zip(&b) {
+        for (a, &b) in a.iter_mut().zip(b) {
+            *a = _mm256_addsub_pd(*a, _mm256_permute_pd::<0b0101>(b));
+        }
+    }
+    a
 }
 
-/// [`dot_pair`] for the `width = min(C − c0, 4)` outputs from `c0`, in the first `width`
-/// registers of the result (the others zero).
+/// The pair-`p` block of a key laid out as `crate::fft::pair_interleaved_index` says.
 ///
 /// # Safety
-/// As [`dot_pair`] for `W = width`.
+/// `key` holds `R·C·h` values and `2p + 1 < h`.
+#[inline]
+unsafe fn pair_block(key: &[c64], p: usize, row_count: usize, outputs: usize) -> *const f64 {
+    // SAFETY: block p (R·C pairs of 4 f64) starts inside the key.
+    unsafe { key.as_ptr().cast::<f64>().add(4 * p * row_count * outputs) }
+}
+
+/// [`fourier_dot`] for the `W` outputs from `c0` at frequency pair `p`.
+///
+/// # Safety
+/// As [`dot_terms`] with `J = 1`; `o` valid for `C` output polynomials `stride` apart.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn dot_block(
+unsafe fn fourier_dot_outputs<const W: usize>(
+    o: *mut f64,
     d: *const f64,
     block: *const f64,
-    (half, p, row_count, outputs): (usize, usize, usize, usize),
+    shape: (usize, usize, usize),
+    p: usize,
     c0: usize,
-) -> [__m256d; 4] {
-    let mut acc = [_mm256_setzero_pd(); 4];
-    // SAFETY: c0 + width ≤ outputs; the rest as the caller guarantees.
+) {
+    let stride = shape.0;
+    // SAFETY: as the caller guarantees; outputs c0 + q < C, values 2p and 2p + 1.
     unsafe {
-        match outputs - c0 {
-            1 => {
-                acc[..1].copy_from_slice(&dot_pair::<1>(d, block, half, p, row_count, outputs, c0))
-            }
-            2 => {
-                acc[..2].copy_from_slice(&dot_pair::<2>(d, block, half, p, row_count, outputs, c0))
-            }
-            3 => {
-                acc[..3].copy_from_slice(&dot_pair::<3>(d, block, half, p, row_count, outputs, c0))
-            }
-            _ => acc = dot_pair::<4>(d, block, half, p, row_count, outputs, c0),
+        let [terms] = dot_terms::<1, W>(d, [block], shape, p, c0);
+        for (q, &t) in terms.iter().enumerate() {
+            _mm256_storeu_pd(o.add(2 * ((c0 + q) * stride + 2 * p)), t);
         }
     }
-    acc
 }
 
 /// The frequency pairs `0..pairs` in the order an inner product visits them: `streams`
@@ -359,35 +365,39 @@ fn pair_order(pairs: usize, streams: usize) -> impl Iterator<Item = usize> {
 }
 
 /// See `scalar::fourier_dot`: frequency pair by frequency pair, the pair-interleaved rows read
-/// as two interleaved sequential streams ([`pair_order`]).
+/// as two interleaved sequential streams ([`pair_order`]), up to four outputs at a time.
 ///
 /// # Safety
-/// The CPU must support AVX2 and FMA. `out.len() = C·h`, `digits.len() = R·h`,
-/// `rows.len() = R·C·h` with `h` even (checked).
+/// The CPU must support AVX2 and FMA. For `shape = (R, C)`: `out` holds `C` and `digits` `R`
+/// polynomials of `layout`, `rows.len() = R·C·h` with `h` even (checked).
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: usize) {
-    let outputs = out.len() / half;
-    let row_count = digits.len() / half;
-    assert!(
-        half.is_multiple_of(2) && out.len() == outputs * half && digits.len() == row_count * half
-    );
+pub(super) unsafe fn fourier_dot(
+    out: &mut [c64],
+    digits: &[c64],
+    rows: &[c64],
+    layout: FourierLayout,
+    (row_count, outputs): (usize, usize),
+) {
+    let (half, stride) = (layout.half(), layout.stride());
+    assert!(half.is_multiple_of(2) && stride >= half);
+    assert!(out.len() == outputs * stride && digits.len() == row_count * stride);
     assert_eq!(rows.len(), row_count * outputs * half);
-    let (o, d, g) = (
+    let (o, d) = (
         out.as_mut_ptr().cast::<f64>(),
         digits.as_ptr().cast::<f64>(),
-        rows.as_ptr().cast::<f64>(),
     );
+    let shape = (stride, row_count, outputs);
     // One key: two streams.
     for p in pair_order(half / 2, 2) {
-        // SAFETY: 2p + 1 < half, so block p (R·C pairs of 4 f64) starts inside `rows`.
-        let block = unsafe { g.add(4 * p * row_count * outputs) };
-        for c0 in (0..outputs).step_by(4) {
-            // SAFETY: block p spans R·C pairs of 4 f64 inside `rows`; outputs c0 + q < C write
-            // values 2p, 2p + 1 of their polynomial inside `out`.
-            unsafe {
-                let acc = dot_block(d, block, (half, p, row_count, outputs), c0);
-                for (q, &a) in acc.iter().take(outputs - c0).enumerate() {
-                    _mm256_storeu_pd(o.add(2 * ((c0 + q) * half + 2 * p)), a);
+        // SAFETY: 2p + 1 < half, and the lengths were checked above.
+        unsafe {
+            let block = pair_block(rows, p, row_count, outputs);
+            for c0 in (0..outputs).step_by(4) {
+                match outputs - c0 {
+                    1 => fourier_dot_outputs::<1>(o, d, block, shape, p, c0),
+                    2 => fourier_dot_outputs::<2>(o, d, block, shape, p, c0),
+                    3 => fourier_dot_outputs::<3>(o, d, block, shape, p, c0),
+                    _ => fourier_dot_outputs::<4>(o, d, block, shape, p, c0),
                 }
             }
         }
@@ -396,29 +406,27 @@ pub(super) unsafe fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], 
 
 /// See `super::multi_bit_dot_batch` and `scalar::multi_bit_dot`: frequency pair by frequency
 /// pair, each key's block read sequentially **once for the whole batch** (it stays in L1 while
-/// every problem uses it), the key terms and the sum in registers.
+/// every problem uses it), the terms of up to three keys and two outputs and the sum in
+/// registers.
 ///
 /// # Safety
-/// The CPU must support AVX2 and FMA. For `B = batch ≥ 1` problems: `outs.len() = B·C·h`,
-/// `digits.len() = B·R·h`, every key of length `R·C·h`, `monomials.len() = B·J·h` for
-/// `J = keys.len() ≥ 1`, `h` even (checked).
+/// The CPU must support AVX2 and FMA. For `B = batch ≥ 1` problems and `shape = (R, C)`:
+/// `outs` holds `B·C`, `digits` `B·R` and `monomials` `B·J` polynomials of `layout` for
+/// `J = keys.len() ≥ 1`, every key `R·C·h` values, `h` even (checked).
 #[target_feature(enable = "avx2,fma")]
 pub(super) unsafe fn multi_bit_dot_batch(
     outs: &mut [c64],
     digits: &[c64],
     keys: &[&[c64]],
     monomials: &[c64],
-    half: usize,
-    batch: usize,
+    (batch, layout, (row_count, outputs)): (usize, FourierLayout, (usize, usize)),
 ) {
-    assert!(half.is_multiple_of(2) && batch > 0 && !keys.is_empty());
-    let (out_len, digit_len) = (outs.len() / batch, digits.len() / batch);
-    let (outputs, row_count) = (out_len / half, digit_len / half);
-    let monomial_len = keys.len() * half;
+    let (half, stride) = (layout.half(), layout.stride());
+    assert!(half.is_multiple_of(2) && stride >= half && batch > 0 && !keys.is_empty());
     assert!(
-        outs.len() == batch * outputs * half
-            && digits.len() == batch * row_count * half
-            && monomials.len() == batch * monomial_len
+        outs.len() == batch * outputs * stride
+            && digits.len() == batch * row_count * stride
+            && monomials.len() == batch * keys.len() * stride
     );
     assert!(keys.iter().all(|k| k.len() == row_count * outputs * half));
     let (o, d, m) = (
@@ -426,67 +434,101 @@ pub(super) unsafe fn multi_bit_dot_batch(
         digits.as_ptr().cast::<f64>(),
         monomials.as_ptr().cast::<f64>(),
     );
-    let shape = (half, row_count, outputs);
-    // One stream per key (three for the grouping factor 2). A lone problem gets a loop of its
-    // own: the batch loop's address arithmetic costs a few percent of a single bootstrap.
-    if batch == 1 {
-        for p in pair_order(half / 2, 1) {
-            // SAFETY: problem 0 is the whole of each slice; 2p + 1 < half.
-            unsafe { multi_bit_pair(o, d, m, keys, shape, p) };
-        }
-        return;
-    }
-    for p in pair_order(half / 2, 1) {
+    let shape = (stride, row_count, outputs);
+    let (out_len, digit_len, monomial_len) =
+        (outputs * stride, row_count * stride, keys.len() * stride);
+    // One stream per key (three for the grouping factor 2).
+    for p in 0..half / 2 {
         for b in 0..batch {
-            // SAFETY: b < B: problem b's outputs, digits and monomials start inside their slices
-            // and span C·h, R·h and J·h values; 2p + 1 < half.
-            unsafe {
-                multi_bit_pair(
-                    o.add(2 * b * out_len),
-                    d.add(2 * b * digit_len),
-                    m.add(2 * b * monomial_len),
-                    keys,
-                    shape,
-                    p,
-                )
-            };
+            for c0 in (0..outputs).step_by(2) {
+                // SAFETY: b < B: problem b's outputs, digits and monomials start inside their
+                // slices and span C, R and J polynomials; 2p + 1 < half; c0 < C.
+                unsafe {
+                    let problem = (
+                        o.add(2 * b * out_len),
+                        d.add(2 * b * digit_len),
+                        m.add(2 * b * monomial_len),
+                    );
+                    if outputs - c0 == 1 {
+                        multi_bit_outputs::<1>(problem, keys, shape, p, c0);
+                    } else {
+                        multi_bit_outputs::<2>(problem, keys, shape, p, c0);
+                    }
+                }
+            }
         }
     }
 }
 
-/// Frequency pair `p` of one problem of [`multi_bit_dot_batch`]: `o`, `d`, `m` point at its
-/// `C·h` outputs, `R·h` digits and `J·h` monomials.
+/// The `W` outputs from `c0` of one problem of [`multi_bit_dot_batch`] at frequency pair `p`:
+/// `sum ← Σ_j m_j ⊙ t_j`, key by key, the keys in groups of up to three ([`dot_terms`]).
 ///
 /// # Safety
-/// AVX2 and FMA present; the pointers span those lengths; every key has `R·C·h` values;
-/// `2p + 1 < h`.
+/// AVX2 and FMA present; `o`, `d`, `m` point at the problem's `C` outputs, `R` digits and `J`
+/// monomials (polynomials `stride` apart); every key has `R·C·h` values; `2p + 1 < h`;
+/// `c0 + W ≤ C`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn multi_bit_pair(
-    o: *mut f64,
-    d: *const f64,
-    m: *const f64,
+unsafe fn multi_bit_outputs<const W: usize>(
+    (o, d, m): (*mut f64, *const f64, *const f64),
     keys: &[&[c64]],
-    (half, row_count, outputs): (usize, usize, usize),
+    shape: (usize, usize, usize),
     p: usize,
+    c0: usize,
 ) {
-    for c0 in (0..outputs).step_by(4) {
-        let mut sum = [_mm256_setzero_pd(); 4];
-        for (j, key) in keys.iter().enumerate() {
-            // SAFETY: 2p + 1 < half and j < J: the pair-p block of key j, values 2p, 2p + 1 of
-            // monomial j, outputs c0.. < C.
-            unsafe {
-                let block = key.as_ptr().cast::<f64>().add(4 * p * row_count * outputs);
-                let term = dot_block(d, block, (half, p, row_count, outputs), c0);
-                let mj = _mm256_loadu_pd(m.add(2 * (j * half + 2 * p)));
-                for (s, &t) in sum.iter_mut().zip(&term) {
-                    *s = _mm256_add_pd(*s, complex_mul(mj, t));
-                }
+    let (stride, row_count, outputs) = shape;
+    let mut sum = [_mm256_setzero_pd(); W];
+    for (g, group) in keys.chunks(3).enumerate() {
+        // SAFETY: as the caller guarantees; monomials 3g.. of the group, values 2p and 2p + 1.
+        unsafe {
+            let block = |j: usize| pair_block(group[j], p, row_count, outputs);
+            let m = m.add(2 * (3 * g * stride + 2 * p));
+            match group.len() {
+                1 => add_terms(
+                    &mut sum,
+                    m,
+                    stride,
+                    dot_terms::<1, W>(d, [block(0)], shape, p, c0),
+                ),
+                2 => add_terms(
+                    &mut sum,
+                    m,
+                    stride,
+                    dot_terms::<2, W>(d, [block(0), block(1)], shape, p, c0),
+                ),
+                _ => add_terms(
+                    &mut sum,
+                    m,
+                    stride,
+                    dot_terms::<3, W>(d, [block(0), block(1), block(2)], shape, p, c0),
+                ),
             }
         }
-        for (q, &s) in sum.iter().take(outputs - c0).enumerate() {
-            // SAFETY: c0 + q < C, 2p + 1 < half.
-            unsafe { _mm256_storeu_pd(o.add(2 * ((c0 + q) * half + 2 * p)), s) };
+    }
+    for (q, &s) in sum.iter().enumerate() {
+        // SAFETY: c0 + q < C, 2p + 1 < h.
+        unsafe { _mm256_storeu_pd(o.add(2 * ((c0 + q) * stride + 2 * p)), s) };
+    }
+}
+
+/// `sum_q ← sum_q + m_j ⊙ t_(j,q)` for `j` in order, `m` pointing at the pair's values of the
+/// first key's monomial (the next ones `stride` complex values apart).
+///
+/// # Safety
+/// AVX2 and FMA present; `m` valid for `J` monomials' pair values.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn add_terms<const J: usize, const W: usize>(
+    sum: &mut [__m256d; W],
+    m: *const f64,
+    stride: usize,
+    terms: [[__m256d; W]; J],
+) {
+    for (j, terms) in terms.iter().enumerate() {
+        // SAFETY: j < J.
+        let mj = unsafe { _mm256_loadu_pd(m.add(2 * j * stride)) };
+        for (s, &t) in sum.iter_mut().zip(terms) {
+            *s = _mm256_add_pd(*s, complex_mul(mj, t));
         }
     }
 }
@@ -609,7 +651,8 @@ unsafe fn untwist_round_8_u32<const ADD: bool>(
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA. `lo`, `hi`, `twist` of equal length `half`, a multiple of
-/// 4, and `levels` of length `ℓ·half`; `1 ≤ β ≤ 51`, `β·ℓ ≤ width ≤ 64` (all checked).
+/// 4, and `levels` of length `ℓ·stride` with `stride ≥ half` (level `j` at `(j − 1)·stride`);
+/// `1 ≤ β ≤ 51`, `β·ℓ ≤ width ≤ 64` (all checked).
 #[target_feature(enable = "avx2,fma")]
 pub(super) unsafe fn decompose_twist<W: Word>(
     levels: &mut [c64],
@@ -617,11 +660,12 @@ pub(super) unsafe fn decompose_twist<W: Word>(
     hi: &[W],
     twist: &[c64],
     (base_log, level_count): (u32, usize),
+    stride: usize,
 ) {
     let half = twist.len();
     let total = base_log as usize * level_count;
     assert!(lo.len() == half && hi.len() == half && half.is_multiple_of(4));
-    assert!(levels.len() == level_count * half);
+    assert!(stride >= half && levels.len() == level_count * stride);
     let width = W::BITS;
     assert!((1..=51).contains(&base_log) && level_count >= 1 && total <= width as usize);
 
@@ -636,7 +680,7 @@ pub(super) unsafe fn decompose_twist<W: Word>(
                 lo.as_ptr().cast::<u32>(),
                 hi.as_ptr().cast::<u32>(),
                 w,
-                half,
+                (half, stride),
                 (base_log, level_count),
             );
         }
@@ -644,8 +688,8 @@ pub(super) unsafe fn decompose_twist<W: Word>(
     }
     let k = DigitConstants::new(width, base_log, level_count);
     for c in (0..half).step_by(4) {
-        // SAFETY: c + 3 < half: four words of `lo`/`hi` and four complex values of `twist` and
-        // of each level block of `levels` ((level − 1)·half + c + 3 < ℓ·half) from index c.
+        // SAFETY: c + 3 < half ≤ stride: four words of `lo`/`hi` and four complex values of
+        // `twist` and of each level of `levels` ((level − 1)·stride + c + 3 < ℓ·stride) from c.
         unsafe {
             // Lanes in the order [0 2 1 3], once per coefficient, so that the in-lane unpacks
             // below leave every level's digits in coefficient order.
@@ -659,7 +703,7 @@ pub(super) unsafe fn decompose_twist<W: Word>(
                 // [r0 r2 r1 r3], [i0 i2 i1 i3] → [r0 i0 r1 i1], [r2 i2 r3 i3]
                 let z0 = _mm256_unpacklo_pd(d_re, d_im);
                 let z1 = _mm256_unpackhi_pd(d_re, d_im);
-                let dst = out.add(2 * ((level - 1) * half + c));
+                let dst = out.add(2 * ((level - 1) * stride + c));
                 _mm256_storeu_pd(dst, complex_mul(z0, w0));
                 _mm256_storeu_pd(dst.add(4), complex_mul(z1, w1));
             }
@@ -674,15 +718,15 @@ pub(super) unsafe fn decompose_twist<W: Word>(
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA. `lo`, `hi` valid for `half` reads, `twist` for `half`
-/// complex values (`2·half` `f64`), `out` for `ℓ·half` complex values; `half` a multiple of 8,
-/// `1 ≤ β ≤ 30`, `β·ℓ ≤ 32`.
+/// complex values (`2·half` `f64`), `out` for `ℓ·stride` complex values (level `j` at
+/// `(j − 1)·stride`, `stride ≥ half`); `half` a multiple of 8, `1 ≤ β ≤ 30`, `β·ℓ ≤ 32`.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn decompose_twist_u32(
     out: *mut f64,
     lo: *const u32,
     hi: *const u32,
     twist: *const f64,
-    half: usize,
+    (half, stride): (usize, usize),
     (base_log, level_count): (u32, usize),
 ) {
     let total = base_log * level_count as u32;
@@ -723,7 +767,7 @@ unsafe fn decompose_twist_u32(
     };
     for c in (0..half).step_by(8) {
         // SAFETY: c + 7 < half: eight words of `lo`/`hi`, eight complex values (16 f64) of
-        // `twist` and of each level block of `out` ((level − 1)·half + c + 7 < ℓ·half).
+        // `twist` and of each level of `out` ((level − 1)·stride + c + 7 < ℓ·stride).
         unsafe {
             let mut state_re = rounded_units(_mm256_loadu_si256(lo.add(c).cast()));
             let mut state_im = rounded_units(_mm256_loadu_si256(hi.add(c).cast()));
@@ -744,7 +788,7 @@ unsafe fn decompose_twist_u32(
                     _mm256_cvtepi32_pd(_mm256_extracti128_si256::<1>(pairs_0145)),
                     _mm256_cvtepi32_pd(_mm256_extracti128_si256::<1>(pairs_2367)),
                 ];
-                let dst = out.add(2 * ((level - 1) * half + c));
+                let dst = out.add(2 * ((level - 1) * stride + c));
                 for q in 0..4 {
                     _mm256_storeu_pd(dst.add(4 * q), complex_mul(z[q], w[q]));
                 }

@@ -3,8 +3,9 @@
 //! multiply-subtract of key switching — with a portable version (`scalar`) and an AVX2 version
 //! chosen at run time.
 //!
-//! The SIMD kernels are twins of the scalar ones: the same operations in the same order, no fused
-//! multiply-add, so the results are bit-identical and everything above (external product, blind
+//! The SIMD kernels are twins of the scalar ones: the same operations in the same order, fused
+//! multiply-adds in the same places (only the inner products have them), so the results are
+//! bit-identical and everything above (external product, blind
 //! rotation, bootstrapping) computes the same ciphertexts whichever runs. The tests below check
 //! that on random and extreme inputs. [`set_simd_enabled`] switches the SIMD kernels off for
 //! the whole process (benchmarks use it to measure both in one run).
@@ -13,7 +14,7 @@
 mod avx2;
 pub(crate) mod scalar;
 
-use crate::fft::c64;
+use crate::fft::{c64, FourierLayout};
 use core::sync::atomic::{AtomicBool, Ordering};
 use torus::{SignedDecomposer, Torus};
 
@@ -123,81 +124,107 @@ pub(crate) fn sub_scaled_rows<T: Torus>(out: &mut [T], rows: &[T], digits: &[i64
     scalar::sub_scaled_rows(out, rows, digits);
 }
 
+/// The shape `(R, C)` of an inner product over `digits` (`R` polynomials in `layout`) into `C`
+/// output polynomials, checked against a key of `key_len` values (`R·C·h`).
+///
+/// # Panics
+/// If `h` is zero or odd, a buffer is not whole polynomials of the layout, or the key's length
+/// does not match.
+fn dot_shape(
+    outputs_len: usize,
+    digits_len: usize,
+    key_len: usize,
+    layout: FourierLayout,
+) -> (usize, usize) {
+    let half = layout.half();
+    assert!(half > 0 && half.is_multiple_of(2), "Fourier size (h even)");
+    let (Some(row_count), Some(outputs)) = (layout.count(digits_len), layout.count(outputs_len))
+    else {
+        panic!("Fourier buffers of whole polynomials");
+    };
+    assert_eq!(
+        Some(key_len),
+        row_count
+            .checked_mul(outputs)
+            .and_then(|v| v.checked_mul(half)),
+        "one row of outputs per digit polynomial"
+    );
+    (row_count, outputs)
+}
+
 /// `out_c ← Σ_r digits_r ⊙ rows_(r,c)`: see `scalar::fourier_dot`.
 ///
 /// # Panics
-/// If `h` is odd or `rows.len() ≠ (digits.len()/h)·out.len()` for the polynomial length `h`.
-pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], half: usize) {
-    assert!(
-        half > 0
-            && half.is_multiple_of(2)
-            && out.len().is_multiple_of(half)
-            && digits.len().is_multiple_of(half),
-        "Fourier sizes (h even)"
-    );
-    assert_eq!(
-        rows.len(),
-        digits.len() / half * out.len(),
-        "one row of outputs per digit polynomial"
-    );
+/// If `h` is odd, the buffers are not whole polynomials of `layout`, or
+/// `rows.len() ≠ R·C·h`.
+pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], layout: FourierLayout) {
+    let shape = dot_shape(out.len(), digits.len(), rows.len(), layout);
     #[cfg(target_arch = "x86_64")]
     if avx2_in_use() {
-        // SAFETY: AVX2 and FMA are present; the kernel checks the shapes.
+        // SAFETY: AVX2 and FMA are present; the shape was checked against the lengths.
         #[allow(unsafe_code)]
         unsafe {
-            avx2::fourier_dot(out, digits, rows, half)
+            avx2::fourier_dot(out, digits, rows, layout, shape)
         };
         return;
     }
-    scalar::fourier_dot(out, digits, rows);
+    let _ = shape;
+    scalar::fourier_dot(out, digits, rows, layout);
 }
 
 /// `out_(b,c) ← Σ_j m_(b,j) ⊙ (Σ_r digits_(b,r) ⊙ keys_j(r, c))` for `batch` problems `b` that
 /// share the keys: `outs`, `digits` and `monomials` hold the problems one after another, each as
-/// `scalar::multi_bit_dot` takes it. Every problem's result is bit-identical to
+/// `scalar::multi_bit_dot` takes it (all in `layout`). Every problem's result is bit-identical to
 /// `scalar::multi_bit_dot` on that problem alone; the batch only changes the memory traffic (the
 /// SIMD kernel reads each key block once for the whole batch).
 ///
 /// # Panics
-/// If there is no key or no problem, `h = monomials.len()/(batch·keys.len())` is odd, or the
-/// lengths do not match.
+/// If there is no key or no problem, `h` is odd, or the lengths do not match.
 pub(crate) fn multi_bit_dot_batch(
     outs: &mut [c64],
     digits: &[c64],
     keys: &[&[c64]],
     monomials: &[c64],
     batch: usize,
+    layout: FourierLayout,
 ) {
     assert!(
         !keys.is_empty() && batch > 0,
         "at least one key and one problem"
     );
-    let half = monomials.len() / (batch * keys.len());
     assert!(
-        half > 0
-            && half.is_multiple_of(2)
-            && monomials.len() == batch * keys.len() * half
-            && outs.len().is_multiple_of(batch * half)
-            && digits.len().is_multiple_of(batch * half),
-        "Fourier sizes"
+        outs.len().is_multiple_of(batch)
+            && digits.len().is_multiple_of(batch)
+            && monomials.len().is_multiple_of(batch),
+        "the same sizes for every problem"
     );
-    let rows = digits.len() / batch / half * (outs.len() / batch);
-    assert!(keys.iter().all(|k| k.len() == rows), "key sizes");
+    let (out_len, digit_len, monomial_len) = (
+        outs.len() / batch,
+        digits.len() / batch,
+        monomials.len() / batch,
+    );
+    assert_eq!(
+        layout.count(monomial_len),
+        Some(keys.len()),
+        "one monomial per key"
+    );
+    let shape = dot_shape(out_len, digit_len, keys[0].len(), layout);
+    assert!(keys.iter().all(|k| k.len() == keys[0].len()), "key sizes");
     #[cfg(target_arch = "x86_64")]
     if avx2_in_use() {
-        // SAFETY: AVX2 and FMA are present; the kernel checks the shapes.
+        // SAFETY: AVX2 and FMA are present; the shape was checked against the lengths.
         #[allow(unsafe_code)]
         unsafe {
-            avx2::multi_bit_dot_batch(outs, digits, keys, monomials, half, batch)
+            avx2::multi_bit_dot_batch(outs, digits, keys, monomials, (batch, layout, shape))
         };
         return;
     }
     let problems = outs
-        .chunks_exact_mut(outs.len() / batch)
-        .zip(digits.chunks_exact(digits.len() / batch))
-        .zip(monomials.chunks_exact(monomials.len() / batch));
+        .chunks_exact_mut(out_len)
+        .zip(digits.chunks_exact(digit_len))
+        .zip(monomials.chunks_exact(monomial_len));
     for ((out, digits), monomials) in problems {
-        scalar::multi_bit_dot(out, digits, keys, monomials);
+        scalar::multi_bit_dot(out, digits, keys, monomials, layout);
     }
 }
 
@@ -232,14 +259,24 @@ pub(crate) fn untwist_round<T: Torus, const ADD: bool>(
 }
 
 /// Decomposes every coefficient of `lo`/`hi` (the two halves of a torus polynomial) and writes
-/// the twisted digit polynomials level-major into `levels` (`ℓ·N/2` values).
+/// the twisted digit polynomials level-major into `levels` (`ℓ` polynomials in `layout`).
+///
+/// # Panics
+/// If `levels` is not `ℓ` polynomials of `layout` or the layout's polynomials are not
+/// `twist.len()` long.
 pub(crate) fn decompose_twist<T: Torus>(
     levels: &mut [c64],
     lo: &[T],
     hi: &[T],
     twist: &[c64],
     decomposer: &SignedDecomposer<T>,
+    layout: FourierLayout,
 ) {
+    assert!(
+        layout.half() == twist.len()
+            && layout.count(levels.len()) == Some(decomposer.level_count().0),
+        "one Fourier polynomial per level"
+    );
     #[cfg(target_arch = "x86_64")]
     if avx2_in_use() && twist.len().is_multiple_of(4) && decomposer.base_log().0 <= 51 {
         let shape = (decomposer.base_log().0, decomposer.level_count().0);
@@ -253,7 +290,7 @@ pub(crate) fn decompose_twist<T: Torus>(
                     // shape (a validated decomposer has β·ℓ ≤ w, and β ≤ 51 is checked above).
                     #[allow(unsafe_code)]
                     unsafe {
-                        avx2::decompose_twist::<W>(levels, lo, hi, twist, shape)
+                        avx2::decompose_twist::<W>(levels, lo, hi, twist, shape, layout.stride())
                     };
                     true
                 }
@@ -261,7 +298,7 @@ pub(crate) fn decompose_twist<T: Torus>(
             }
         });
     }
-    scalar::decompose_twist(levels, lo, hi, twist, decomposer);
+    scalar::decompose_twist(levels, lo, hi, twist, decomposer, layout);
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]
@@ -270,7 +307,7 @@ mod tests {
     #![allow(unsafe_code)]
 
     use super::{avx2, scalar};
-    use crate::fft::c64;
+    use crate::fft::{c64, FourierLayout};
     use proptest::prelude::*;
     use torus::{DecompositionBaseLog, DecompositionLevelCount, SignedDecomposer, Torus};
 
@@ -396,15 +433,16 @@ mod tests {
         hi: &[T],
         twist: &[c64],
         decomposer: &SignedDecomposer<T>,
+        stride: usize,
     ) {
         let shape = (decomposer.base_log().0, decomposer.level_count().0);
         // SAFETY (both calls): AVX2 and FMA checked by the callers' `avx2_present`.
         if T::BITS == 64 {
             let (lo, hi) = (bytemuck::cast_slice(lo), bytemuck::cast_slice(hi));
-            unsafe { avx2::decompose_twist::<u64>(levels, lo, hi, twist, shape) };
+            unsafe { avx2::decompose_twist::<u64>(levels, lo, hi, twist, shape, stride) };
         } else {
             let (lo, hi) = (bytemuck::cast_slice(lo), bytemuck::cast_slice(hi));
-            unsafe { avx2::decompose_twist::<u32>(levels, lo, hi, twist, shape) };
+            unsafe { avx2::decompose_twist::<u32>(levels, lo, hi, twist, shape, stride) };
         }
     }
 
@@ -415,36 +453,28 @@ mod tests {
             DecompositionLevelCount(levels),
         )
         .expect("valid decomposition");
-        let mut expected = vec![c64::default(); levels * half];
-        let mut actual = vec![c64::new(7.0, 7.0); levels * half];
-        scalar::decompose_twist(
-            &mut expected,
-            &words[..half],
-            &words[half..],
-            twist,
-            &decomposer,
-        );
-        avx2_decompose(
-            &mut actual,
-            &words[..half],
-            &words[half..],
-            twist,
-            &decomposer,
-        );
+        // Levels padded by three values (left as they were: the sentinel).
+        let layout = FourierLayout::with_stride(half, half + 3);
+        let sentinel = c64::new(7.0, 7.0);
+        let mut expected = vec![sentinel; levels * layout.stride()];
+        let mut actual = expected.clone();
+        let (lo, hi) = words.split_at(half);
+        scalar::decompose_twist(&mut expected, lo, hi, twist, &decomposer, layout);
+        avx2_decompose(&mut actual, lo, hi, twist, &decomposer, layout.stride());
         assert!(
             same_bits(&expected, &actual),
             "AVX2: β = {base_log}, ℓ = {levels}, w = {}",
             T::BITS
         );
+        for level in expected.chunks_exact(layout.stride()) {
+            assert!(
+                same_bits(&level[half..], &[sentinel; 3]),
+                "padding untouched"
+            );
+        }
         // And through the dispatcher.
-        actual.fill(c64::new(7.0, 7.0));
-        super::decompose_twist(
-            &mut actual,
-            &words[..half],
-            &words[half..],
-            twist,
-            &decomposer,
-        );
+        actual.fill(sentinel);
+        super::decompose_twist(&mut actual, lo, hi, twist, &decomposer, layout);
         assert!(
             same_bits(&expected, &actual),
             "β = {base_log}, ℓ = {levels}, w = {}",
@@ -556,63 +586,109 @@ mod tests {
         }
 
         #[test]
-        fn fourier_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * 4 * 3 * 7),
-                             outputs in 1usize..=6) {
+        fn fourier_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (3 * 6 + 12 * 6)),
+                             outputs in 1usize..=6, padding in 0usize..=2) {
             if !avx2_present() { return Ok(()); }
-            // R = 3 digit polynomials of h = 4 values, C outputs (more than 4: two blocks).
+            // R = 3 digit polynomials of h = 4 values `4 + padding` apart (the padding holds
+            // values too, which must not matter), C outputs (more than 4: two blocks).
+            let layout = FourierLayout::with_stride(4, 4 + padding);
             let c: Vec<c64> = values.chunks_exact(2).map(|p| c64::new(p[0], p[1])).collect();
-            let (digits, rows) = c.split_at(12);
+            let (digits, rows) = c.split_at(18);
+            let digits = &digits[..3 * layout.stride()];
             let rows = &rows[..12 * outputs];
-            let mut expected = vec![c64::new(1.0, 1.0); 4 * outputs];
-            let mut actual = vec![c64::new(2.0, 2.0); 4 * outputs];
-            scalar::fourier_dot(&mut expected, digits, rows);
-            super::fourier_dot(&mut actual, digits, rows, 4);
+            let sentinel = c64::new(1.0, 1.0);
+            let mut expected = vec![sentinel; outputs * layout.stride()];
+            let mut actual = expected.clone();
+            scalar::fourier_dot(&mut expected, digits, rows, layout);
+            super::fourier_dot(&mut actual, digits, rows, layout);
             prop_assert!(same_bits(&expected, &actual));
-            // And against the definition, one output at a time with mul_add_assign on the
-            // polynomials gathered out of the pair-interleaved layout.
-            for (k, out) in expected.chunks_exact(4).enumerate() {
-                let mut acc = vec![c64::default(); 4];
-                for r in 0..3 {
-                    let row: Vec<c64> = (0..4)
-                        .map(|f| rows[crate::fft::pair_interleaved_index(3, outputs, r, k, f)])
-                        .collect();
-                    scalar::mul_add_assign(&mut acc, &digits[4 * r..4 * r + 4], &row);
-                }
-                prop_assert!(same_bits(&acc, out));
+            for out in expected.chunks_exact(layout.stride()) {
+                prop_assert!(same_bits(&out[4..], &vec![sentinel; padding]));
             }
         }
 
         #[test]
-        fn multi_bit_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (3 * 4 * 3 + 3 * 4 * 3 * 5 + 3 * 3 * 4)),
-                               outputs in 1usize..=5, key_count in 1usize..=3, batch in 1usize..=3) {
+        fn multi_bit_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (3 * 3 * 6 + 3 * 60 + 3 * 4 * 6)),
+                               outputs in 1usize..=5, key_count in 1usize..=4, batch in 1usize..=3,
+                               padding in 0usize..=2) {
             if !avx2_present() { return Ok(()); }
-            // `batch` problems of R = 3 digit polynomials of h = 4 values, C outputs (5: two
-            // blocks), J keys shared by the problems.
+            // `batch` problems of R = 3 digit polynomials of h = 4 values `4 + padding` apart,
+            // C outputs (5: three blocks of two), J keys shared by the problems (4: two groups).
+            let layout = FourierLayout::with_stride(4, 4 + padding);
+            let stride = layout.stride();
             let c: Vec<c64> = values.chunks_exact(2).map(|p| c64::new(p[0], p[1])).collect();
-            let (digits, rest) = c.split_at(3 * 12);
+            let (digits, rest) = c.split_at(3 * 3 * 6);
             let (key_data, monomials) = rest.split_at(3 * 60);
-            let digits = &digits[..12 * batch];
-            let keys: Vec<&[c64]> = key_data.chunks_exact(60).take(key_count)
+            let digits = &digits[..3 * stride * batch];
+            let keys: Vec<&[c64]> = key_data.chunks_exact(60).cycle().take(key_count)
                 .map(|k| &k[..12 * outputs]).collect();
-            let monomials = &monomials[..4 * key_count * batch];
-            let mut actual = vec![c64::new(2.0, 2.0); 4 * outputs * batch];
-            super::multi_bit_dot_batch(&mut actual, digits, &keys, monomials, batch);
-            for (b, actual) in actual.chunks_exact(4 * outputs).enumerate() {
-                let digits = &digits[12 * b..12 * (b + 1)];
-                let monomials = &monomials[4 * key_count * b..4 * key_count * (b + 1)];
-                let mut expected = vec![c64::new(1.0, 1.0); 4 * outputs];
-                scalar::multi_bit_dot(&mut expected, digits, &keys, monomials);
+            let monomials = &monomials[..stride * key_count * batch];
+            let sentinel = c64::new(2.0, 2.0);
+            let mut actual = vec![sentinel; outputs * stride * batch];
+            super::multi_bit_dot_batch(&mut actual, digits, &keys, monomials, batch, layout);
+            for (b, actual) in actual.chunks_exact(outputs * stride).enumerate() {
+                let digits = &digits[3 * stride * b..][..3 * stride];
+                let monomials = &monomials[key_count * stride * b..][..key_count * stride];
+                let mut expected = vec![sentinel; outputs * stride];
+                scalar::multi_bit_dot(&mut expected, digits, &keys, monomials, layout);
                 prop_assert!(same_bits(&expected, actual));
-                // And against the definition: one fourier_dot per key, then m_j ⊙ term summed.
-                let mut sum = vec![c64::default(); 4 * outputs];
-                for (key, m) in keys.iter().zip(monomials.chunks_exact(4)) {
-                    let mut term = vec![c64::default(); 4 * outputs];
-                    scalar::fourier_dot(&mut term, digits, key);
-                    for (s, t) in sum.chunks_exact_mut(4).zip(term.chunks_exact(4)) {
-                        scalar::mul_add_assign(s, m, t);
+                // Against its definition: one fourier_dot per key, then m_j ⊙ term added.
+                let mut sum = vec![sentinel; outputs * stride];
+                for (j, key) in keys.iter().enumerate() {
+                    let mut term = vec![sentinel; outputs * stride];
+                    scalar::fourier_dot(&mut term, digits, key, layout);
+                    let m = layout.polynomial(monomials, j);
+                    for c in 0..outputs {
+                        let (s, t) = (layout.polynomial_mut(&mut sum, c), layout.polynomial(&term, c));
+                        for f in 0..4 {
+                            s[f] = if j == 0 { c64::default() } else { s[f] } + m[f] * t[f];
+                        }
                     }
                 }
                 prop_assert!(same_bits(&sum, &expected));
+            }
+        }
+
+        #[test]
+        fn inner_products_are_exact_on_small_integers(
+            values in prop::collection::vec(-1024i64..=1024, 2 * (4 * 6 + 3 * 80 + 3 * 6)),
+            outputs in 1usize..=5, key_count in 1usize..=3) {
+            // The independent oracle: with integer parts below 2^10, every product and sum of
+            // both inner products is an integer below 2^53 and exactly representable, so every
+            // rounding order must give the exact complex integer arithmetic (i64). Runs whichever
+            // kernels the machine has.
+            let layout = FourierLayout::with_stride(4, 6);
+            let z: Vec<(i64, i64)> = values.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+            let (digits, rest) = z.split_at(4 * 6);
+            let (key_data, monomials) = rest.split_at(3 * 80);
+            let to_c64 = |v: &[(i64, i64)]| -> Vec<c64> {
+                v.iter().map(|&(re, im)| c64::new(re as f64, im as f64)).collect()
+            };
+            let mul = |(a, b): (i64, i64), (c, d): (i64, i64)| (a * c - b * d, a * d + b * c);
+            let add = |(a, b): (i64, i64), (c, d): (i64, i64)| (a + c, b + d);
+            let keys_int: Vec<&[(i64, i64)]> = key_data.chunks_exact(80).take(key_count)
+                .map(|k| &k[..16 * outputs]).collect();
+            // R = 4 rows; the exact term of key j, output c, frequency f.
+            let term = |j: usize, c: usize, f: usize| {
+                (0..4).fold((0, 0), |acc, r| add(acc, mul(digits[r * 6 + f],
+                    keys_int[j][crate::fft::pair_interleaved_index(4, outputs, r, c, f)])))
+            };
+            let digits_c = to_c64(digits);
+            let keys_c: Vec<Vec<c64>> = keys_int.iter().map(|k| to_c64(k)).collect();
+            let keys_ref: Vec<&[c64]> = keys_c.iter().map(Vec::as_slice).collect();
+            let monomials_c = to_c64(&monomials[..6 * key_count]);
+            let mut dot = vec![c64::default(); outputs * 6];
+            super::fourier_dot(&mut dot, &digits_c, keys_ref[0], layout);
+            let mut multi = vec![c64::default(); outputs * 6];
+            super::multi_bit_dot_batch(&mut multi, &digits_c, &keys_ref, &monomials_c, 1, layout);
+            for c in 0..outputs {
+                for f in 0..4 {
+                    let want = term(0, c, f);
+                    prop_assert_eq!(layout.polynomial(&dot, c)[f], c64::new(want.0 as f64, want.1 as f64));
+                    let want = (0..key_count)
+                        .fold((0, 0), |acc, j| add(acc, mul(monomials[j * 6 + f], term(j, c, f))));
+                    prop_assert_eq!(layout.polynomial(&multi, c)[f], c64::new(want.0 as f64, want.1 as f64));
+                }
             }
         }
 

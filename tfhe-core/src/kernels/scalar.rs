@@ -1,8 +1,9 @@
 //! The portable kernels. They define what every SIMD kernel in `avx2` computes: the SIMD code
-//! must reproduce them bit for bit (same operation order, no fused multiply-add), which the tests
-//! check on random and extreme inputs.
+//! must reproduce them bit for bit (same operation order, fused multiply-adds exactly where these
+//! have them: only in the inner products), which the tests check on random and extreme inputs.
+//! On an x86-64 CPU without FMA the fused multiply-adds here are library calls: correct, slow.
 
-use crate::fft::{c64, pair_interleaved_index};
+use crate::fft::{c64, pair_interleaved_index, FourierLayout};
 use torus::{SignedDecomposer, Torus};
 
 /// `z_j = (lo_j + i·hi_j)·w_j`, coefficients read as signed integers.
@@ -14,18 +15,19 @@ pub(crate) fn twist<T: Torus>(fourier: &mut [c64], lo: &[T], hi: &[T], twist: &[
 
 /// For every level `j` of the signed decomposition of each coefficient, the twisted digit
 /// polynomial `z_(j,c) = (d_j(lo_c) + i·d_j(hi_c))·w_c`, written level-major into `levels`
-/// (`ℓ` blocks of `N/2` values).
+/// (`ℓ` polynomials of `N/2` values in `layout`; the padding untouched).
 pub(crate) fn decompose_twist<T: Torus>(
     levels: &mut [c64],
     lo: &[T],
     hi: &[T],
     twist: &[c64],
     decomposer: &SignedDecomposer<T>,
+    layout: FourierLayout,
 ) {
-    let half = twist.len();
+    let stride = layout.stride();
     for (c, ((&re, &im), &w)) in lo.iter().zip(hi).zip(twist).enumerate() {
         for ((level, d_re), (_, d_im)) in decomposer.iter(re).zip(decomposer.iter(im)) {
-            levels[(level - 1) * half + c] = c64::new(d_re as f64, d_im as f64) * w;
+            levels[(level - 1) * stride + c] = c64::new(d_re as f64, d_im as f64) * w;
         }
     }
 }
@@ -58,45 +60,70 @@ pub(crate) fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
     }
 }
 
-/// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for every output polynomial `c`: the Fourier-domain
-/// inner product of an external product. `digits` holds `R` polynomials of `h` values (`h`
-/// even), `rows` the values of `R` rows of `C = out.len()/h` polynomials each in the layout of
-/// [`pair_interleaved_index`]; the sum runs over `r = 0, 1, …` in order, from zero.
-pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64]) {
-    let half = digits.len() / (rows.len() / out.len());
-    let row_count = digits.len() / half;
-    let outputs = out.len() / half;
-    for (c, out_c) in out.chunks_exact_mut(half).enumerate() {
-        for (f, o) in out_c.iter_mut().enumerate() {
-            let mut sum = c64::default();
-            for (r, digit) in digits.chunks_exact(half).enumerate() {
-                sum += digit[f] * rows[pair_interleaved_index(row_count, outputs, r, c, f)];
-            }
-            *o = sum;
+/// `Σ_r digits_r[f] ⊙ rows(r, c)[f]` for one output `c` at one frequency `f`, rounded as the
+/// SIMD kernels round it: the real and the imaginary part of the digits times the row value,
+/// summed over `r` in order from zero with fused multiply-adds (`a ← fma(d.re, k, a)`,
+/// `b ← fma(d.im, k, b)` componentwise), then `(a.re − b.im) + i(a.im + b.re)`.
+/// `rows` is in the layout of [`pair_interleaved_index`] with `R = row_count` rows of `outputs`
+/// polynomials; `digits` in `layout`.
+#[inline]
+fn dot_value(
+    digits: &[c64],
+    rows: &[c64],
+    layout: FourierLayout,
+    (row_count, outputs): (usize, usize),
+    c: usize,
+    f: usize,
+) -> c64 {
+    let (mut a, mut b) = (c64::default(), c64::default());
+    for r in 0..row_count {
+        let d = layout.polynomial(digits, r)[f];
+        let k = rows[pair_interleaved_index(row_count, outputs, r, c, f)];
+        a = c64::new(d.re.mul_add(k.re, a.re), d.re.mul_add(k.im, a.im));
+        b = c64::new(d.im.mul_add(k.re, b.re), d.im.mul_add(k.im, b.im));
+    }
+    c64::new(a.re - b.im, a.im + b.re)
+}
+
+/// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for every output polynomial `c`: the Fourier-domain inner
+/// product of an external product. `digits` holds `R` polynomials and `out` `C` polynomials in
+/// `layout` (`h` values each, `h` even), `rows` the values of `R` rows of `C` polynomials each in
+/// the layout of [`pair_interleaved_index`]; each value rounded as [`dot_value`] says.
+pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], layout: FourierLayout) {
+    let half = layout.half();
+    let outputs = layout.count(out.len()).expect("whole polynomials");
+    let row_count = layout.count(digits.len()).expect("whole polynomials");
+    for c in 0..outputs {
+        for f in 0..half {
+            let value = dot_value(digits, rows, layout, (row_count, outputs), c, f);
+            layout.polynomial_mut(out, c)[f] = value;
         }
     }
 }
 
 /// `out_c ← Σ_j m_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))`: the Fourier-domain step of a multi-bit
 /// external product. `keys` holds `J` Fourier GGSW ciphertexts laid out as `rows` of
-/// [`fourier_dot`] (`R` rows of `C = out.len()/h` polynomials), `monomials` the `J` polynomials
-/// `m_j = F(X^(c_j) − 1)` of `h` values each. Per value, the order (which the SIMD twin keeps):
-/// key by key, each key's inner product over `r` in order from zero, and
-/// `out ← (0 for the first key, else out) + m_j·term`.
-pub(crate) fn multi_bit_dot(out: &mut [c64], digits: &[c64], keys: &[&[c64]], monomials: &[c64]) {
-    let half = monomials.len() / keys.len();
-    let outputs = out.len() / half;
-    let row_count = digits.len() / half;
-    for (j, (key, m)) in keys.iter().zip(monomials.chunks_exact(half)).enumerate() {
-        for (c, out_c) in out.chunks_exact_mut(half).enumerate() {
-            for (f, o) in out_c.iter_mut().enumerate() {
-                let mut term = c64::default();
-                for r in 0..row_count {
-                    term += digits[r * half + f]
-                        * key[pair_interleaved_index(row_count, outputs, r, c, f)];
-                }
+/// [`fourier_dot`], `monomials` the `J` polynomials `m_j = F(X^(c_j) − 1)` and `out`, `digits`
+/// as for [`fourier_dot`], all in `layout`. Per value, the order (which the SIMD twin keeps): key
+/// by key, each key's term rounded as [`dot_value`] says, and
+/// `out ← (0 for the first key, else out) + m_j·term` with the complex product unfused.
+pub(crate) fn multi_bit_dot(
+    out: &mut [c64],
+    digits: &[c64],
+    keys: &[&[c64]],
+    monomials: &[c64],
+    layout: FourierLayout,
+) {
+    let outputs = layout.count(out.len()).expect("whole polynomials");
+    let row_count = layout.count(digits.len()).expect("whole polynomials");
+    for (j, key) in keys.iter().enumerate() {
+        let m = layout.polynomial(monomials, j);
+        for c in 0..outputs {
+            for (f, &m_f) in m.iter().enumerate() {
+                let term = dot_value(digits, key, layout, (row_count, outputs), c, f);
+                let o = &mut layout.polynomial_mut(out, c)[f];
                 let prior = if j == 0 { c64::default() } else { *o };
-                *o = prior + m[f] * term;
+                *o = prior + m_f * term;
             }
         }
     }
