@@ -300,11 +300,13 @@ fn micro_multi_bit_keys(odd: bool) -> &'static EvaluationKeys<u64> {
 }
 
 /// Batched bootstrapping against its oracle, each job bootstrapped alone: on arbitrary
-/// ciphertexts (masks that switch to zero pairs included) and arbitrary tables, every output
-/// of a batch must be bit-identical to the single bootstrap's.
+/// ciphertexts (masks that switch to zero pairs included), arbitrary tables and level counts,
+/// every output of a batch must be bit-identical to the single bootstrap's (for a job with all
+/// levels, [`EvaluationKeys::bootstrap_only`]; with fewer, the job alone).
 ///
 /// Input: u8 (even: `n = 4`, odd: `n = 5`), batch size u8 (mod 4, plus 1), then per job the
-/// `n + 1` ciphertext words (u64) and the 8 table values (u64) of a negacyclic table.
+/// `n + 1` ciphertext words (u64), the 8 table values (u64) of a negacyclic table and a u8
+/// level count (mod 3: all of the key's 2 levels, or 1 or 2 of them).
 pub fn batched_bootstrap(data: &[u8]) {
     let mut input = Input::new(data);
     let keys = micro_multi_bit_keys(input.u8() % 2 == 1);
@@ -320,16 +322,27 @@ pub fn batched_bootstrap(data: &[u8]) {
             let values: Vec<u64> = (0..8).map(|_| input.u64()).collect();
             job.lut = LookupTable::negacyclic_from_fn(size, &encoding, |m| values[m as usize])
                 .expect("8 boxes of N = 8");
+            job.levels = match input.u8() % 3 {
+                0 => None,
+                used => Some(DecompositionLevelCount(usize::from(used))),
+            };
             job
         })
         .collect();
     let mut single = keys.buffers();
     let expected: Vec<_> = jobs
         .iter()
-        .map(|job| {
-            let mut out = LweCiphertext::zero(keys.params().big_lwe_dimension());
-            keys.bootstrap_only(&mut out, &job.input, &job.lut, &mut single);
-            out
+        .map(|job| match job.levels {
+            None => {
+                let mut out = LweCiphertext::zero(keys.params().big_lwe_dimension());
+                keys.bootstrap_only(&mut out, &job.input, &job.lut, &mut single);
+                out
+            }
+            Some(_) => {
+                let mut alone = job.clone();
+                keys.bootstrap_job_alone(&mut alone, &mut single);
+                alone.output
+            }
         })
         .collect();
     keys.bootstrap_batch(&mut jobs, &mut keys.batch_buffers(batch));

@@ -16,7 +16,7 @@ use crate::lwe::{
     LweCiphertext, LweCiphertextList, LweCiphertextOwned, LweKeyswitchKey, LweSecretKey,
 };
 use crate::params::{ParameterSet, PbsOrder};
-use dyn_stack::{GlobalPodBuffer, PodStack};
+use dyn_stack::{GlobalPodBuffer, PodStack, StackReq};
 use rayon::prelude::*;
 use std::sync::Arc;
 use torus::{Container, ContainerMut, Csprng, EncryptionRng, NoiseDistribution, Torus};
@@ -289,8 +289,19 @@ impl<T: Torus> EvaluationKeys<T> {
 
     /// Scratch for one thread.
     pub fn buffers(&self) -> BootstrapBuffers<T> {
-        let req = programmable_bootstrap_scratch_requirement(&self.bsk, &self.fft)
-            .expect("scratch of a valid parameter set fits in memory");
+        let req = match &self.bsk {
+            // Also a batch of one job (`bootstrap_job_alone`).
+            BootstrapKey::MultiBit(bsk) => StackReq::try_any_of([
+                programmable_bootstrap_scratch_requirement(&self.bsk, &self.fft)
+                    .expect("scratch of a valid parameter set fits in memory"),
+                programmable_bootstrap_batch_scratch_requirement(bsk, &self.fft, 1)
+                    .expect("scratch of a valid parameter set fits in memory"),
+            ]),
+            BootstrapKey::Classic(_) => {
+                programmable_bootstrap_scratch_requirement(&self.bsk, &self.fft)
+            }
+        }
+        .expect("scratch of a valid parameter set fits in memory");
         BootstrapBuffers {
             memory: GlobalPodBuffer::new(req),
             small: LweCiphertext::zero(self.params.lwe_dimension),
@@ -346,10 +357,51 @@ impl<T: Torus> EvaluationKeys<T> {
                 &self.fft,
                 PodStack::new(&mut buffers.memory),
             ),
-            BootstrapKey::Classic(_) => {
+            BootstrapKey::Classic(bsk) => {
                 for job in jobs {
+                    assert!(
+                        job.levels
+                            .is_none_or(|l| l == bsk.decomposer().level_count()),
+                        "a bootstrap with fewer decomposition levels needs a multi-bit key"
+                    );
                     self.pbs(&mut job.output, &job.input, &job.lut, &mut buffers.memory);
                 }
+            }
+        }
+    }
+
+    /// Whether a [`BootstrapJob`] may ask for fewer decomposition levels than the key has
+    /// (`job.levels`): with a multi-bit key ([`crate::fft::LevelPrefixes`]); a classic key
+    /// always bootstraps with all of them.
+    pub fn supports_fewer_levels(&self) -> bool {
+        matches!(self.bsk, BootstrapKey::MultiBit(_))
+    }
+
+    /// [`Self::bootstrap_batch`] on one job with the scratch of [`Self::buffers`]: `job.output`
+    /// ← PBS(`job.input`, `job.lut`) with `job.levels` of the key's levels, bit-identical to the
+    /// job in any batch.
+    ///
+    /// # Panics
+    /// As [`Self::bootstrap_batch`].
+    pub fn bootstrap_job_alone(
+        &self,
+        job: &mut BootstrapJob<T>,
+        buffers: &mut BootstrapBuffers<T>,
+    ) {
+        match &self.bsk {
+            BootstrapKey::MultiBit(bsk) => programmable_bootstrap_batch(
+                core::slice::from_mut(job),
+                bsk,
+                &self.fft,
+                PodStack::new(&mut buffers.memory),
+            ),
+            BootstrapKey::Classic(bsk) => {
+                assert!(
+                    job.levels
+                        .is_none_or(|l| l == bsk.decomposer().level_count()),
+                    "a bootstrap with fewer decomposition levels needs a multi-bit key"
+                );
+                self.pbs(&mut job.output, &job.input, &job.lut, &mut buffers.memory);
             }
         }
     }

@@ -8,7 +8,7 @@
 //! |---|---|
 //! | [`lwe`] | binary secret keys, ciphertexts and batches, key switching |
 //! | [`glwe`] | GLWE secret keys and ciphertexts, sample extraction |
-//! | [`fft`] | negacyclic polynomial products on concrete-fft (twist, plan cache, scratch sizes) |
+//! | [`fft`] | negacyclic polynomial products on concrete-fft (twist, plan cache, scratch sizes), Fourier inner products over all or a prefix of a key's decomposition levels |
 //! | [`ggsw`] | GGSW ciphertexts, their Fourier form, the external product and the CMux |
 //! | [`bootstrap`] | bootstrapping key, lookup tables, blind rotation, programmable bootstrapping (single and batched) |
 //! | [`batcher`] | threads pooling independent bootstraps into batches that share one pass over the key |
@@ -16,7 +16,7 @@
 //! | [`keys`] | the client's [`keys::SecretKeys`] and the server's [`keys::EvaluationKeys`] |
 //! | [`gates`] | gate bootstrapping: the ten two-input gates, NOT and MUX |
 //! | [`noise`] | closed-form variance of every operation, failure probabilities |
-//! | [`wide`] | exact floor division and clamping of integers wider than one bootstrap's message space |
+//! | [`wide`] | exact floor division and clamping of integers wider than one bootstrap's message space (with coarse sign bootstraps) |
 //! | [`security`] | the 128-bit secure-noise curve for binary keys |
 //! | [`params`] | named parameter sets with their provenance |
 //! | [`serialization`] | byte layouts of keys and ciphertexts (documented, checked on reading) |

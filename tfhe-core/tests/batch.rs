@@ -7,17 +7,23 @@
 //!   batch only) and to `(0, x)` / `(x, 0)` (key terms whose rotation is zero).
 //! * The real 128-bit `SHE_MNIST` set (multi-bit): one batch of 3.
 //! * A classic key (bootstrapped one by one inside the batch call).
+//! * **Fewer levels** (`job.levels`): a bootstrap with the first `ℓ'` of a multi-bit key's `ℓ`
+//!   levels against its independent oracle, the ordinary bootstrap with a key of decomposition
+//!   `(B, ℓ')` assembled from exactly those rows of the key, bit for bit — alone and in batches
+//!   that mix every `ℓ'`, at `TOY` (multi-bit, **insecure**) and at the real `SHE_MNIST`.
 //! * The [`BootstrapBatcher`]: 6 threads each running a chain of 5 bootstraps (every input the
 //!   key switch of the previous output), in batches of up to 3, against the same chains run
 //!   sequentially with single bootstraps.
 
 use tfhe_core::batcher::BootstrapBatcher;
-use tfhe_core::bootstrap::BootstrapJob;
-use tfhe_core::dimensions::LweDimension;
+use tfhe_core::bootstrap::{BootstrapJob, BootstrapKey, MultiBitBootstrapKey};
+use tfhe_core::dimensions::{DecompositionLevelCount, LweDimension};
+use tfhe_core::fft::c64;
+use tfhe_core::ggsw::FourierGgswCiphertext;
 use tfhe_core::keys::{EvaluationKeys, SecretKeys};
 use tfhe_core::lwe::LweCiphertextOwned;
 use tfhe_core::params::{BlindRotation, ParameterSet, SHE_MNIST, TOY};
-use torus::EncryptionRng;
+use torus::{EncryptionRng, SignedDecomposer};
 
 mod common;
 use common::{f, keys};
@@ -77,6 +83,116 @@ fn batches_match_single_bootstraps(p: &ParameterSet, seed: u64) {
             }
         }
     }
+}
+
+/// The oracle of a bootstrap with fewer levels: evaluation keys of `p` with decomposition
+/// `(B, used)` whose GGSW ciphertexts are the rows of levels `1..=used` of `ek`'s multi-bit key
+/// (row `(i, j)` is polynomial row `r = i·ℓ + j − 1`), copied out and reassembled.
+fn key_of_fewer_levels(ek: &EvaluationKeys<u64>, used: usize) -> EvaluationKeys<u64> {
+    let BootstrapKey::MultiBit(bsk) = ek.bootstrap_key() else {
+        panic!("a multi-bit key")
+    };
+    let p = ek.params();
+    let (levels, outputs) = (p.pbs_level_count.0, p.glwe_dimension.0 + 1);
+    let half = p.polynomial_size.0 / 2;
+    let short = SignedDecomposer::new(p.pbs_base_log, DecompositionLevelCount(used)).unwrap();
+    let ggsws = bsk
+        .ggsws()
+        .iter()
+        .map(|ggsw| {
+            let mut data = Vec::new();
+            let mut polynomial = vec![c64::default(); half];
+            for r in (0..outputs * levels).filter(|r| r % levels < used) {
+                for c in 0..outputs {
+                    ggsw.copy_polynomial(r * outputs + c, &mut polynomial);
+                    data.extend_from_slice(&polynomial);
+                }
+            }
+            FourierGgswCiphertext::from_fourier_data(
+                &data,
+                p.glwe_dimension,
+                p.polynomial_size,
+                short,
+            )
+            .unwrap()
+        })
+        .collect();
+    let bsk = MultiBitBootstrapKey::from_ggsws(p.lwe_dimension, ggsws).unwrap();
+    let params = ParameterSet {
+        pbs_level_count: DecompositionLevelCount(used),
+        ..*p
+    };
+    EvaluationKeys::from_parts(
+        &params,
+        BootstrapKey::MultiBit(bsk),
+        ek.keyswitch_key().clone(),
+    )
+    .unwrap()
+}
+
+/// Jobs with every level count `1..=ℓ`, alone and in one mixed batch, against the bootstrap
+/// with the key of that decomposition; outputs decrypt to the table's values where the
+/// decomposition is precise enough (`decrypts(ℓ')`).
+fn fewer_levels_match_keys_of_fewer_levels(
+    p: &ParameterSet,
+    seed: u64,
+    decrypts: impl Fn(usize) -> bool,
+) {
+    let (sk, ek, mut rng) = keys(p, seed);
+    assert!(ek.supports_fewer_levels());
+    let levels = p.pbs_level_count.0;
+    let modulus = p.encoding().message_modulus();
+    let g = |m| f(m, modulus);
+    let messages: Vec<u64> = (0..levels as u64).map(|i| (i * 5 + 3) % modulus).collect();
+    let mut jobs: Vec<_> = messages
+        .iter()
+        .zip(1..=levels)
+        .map(|(&m, used)| {
+            let mut job = job(&sk, &ek, m, &g, &mut rng);
+            job.levels = Some(DecompositionLevelCount(used));
+            job
+        })
+        .collect();
+    let expected: Vec<_> = jobs
+        .iter()
+        .map(|job| single(&key_of_fewer_levels(&ek, job.levels.unwrap().0), job))
+        .collect();
+    // Alone (the scratch of a single bootstrap), then all together in one batch.
+    for (job, expected) in jobs.iter_mut().zip(&expected) {
+        ek.bootstrap_job_alone(job, &mut ek.buffers());
+        assert_eq!(
+            job.output.as_slice(),
+            expected.as_slice(),
+            "{}: alone",
+            p.name
+        );
+    }
+    ek.bootstrap_batch(&mut jobs, &mut ek.batch_buffers(levels));
+    for ((job, expected), &m) in jobs.iter().zip(&expected).zip(&messages) {
+        let used = job.levels.unwrap().0;
+        assert_eq!(
+            job.output.as_slice(),
+            expected.as_slice(),
+            "{}: {used} of {levels} levels in a mixed batch",
+            p.name
+        );
+        if decrypts(used) {
+            assert_eq!(sk.decrypt(&job.output), f(m, modulus), "{}: {used}", p.name);
+        }
+    }
+}
+
+#[test]
+fn toy_multi_bit_fewer_levels_match_keys_of_fewer_levels() {
+    // TOY: 2^12 × 3; one level (12 bits) is too coarse to decrypt reliably.
+    let p = TOY.with_blind_rotation(BlindRotation::MultiBit);
+    fewer_levels_match_keys_of_fewer_levels(&p, 19, |used| used >= 2);
+}
+
+/// The real set: the sign bootstraps of the networks use 2 of its 4 levels.
+#[test]
+fn she_mnist_fewer_levels_match_keys_of_fewer_levels() {
+    fewer_levels_match_keys_of_fewer_levels(&SHE_MNIST, 23, |used| used >= 2);
 }
 
 #[test]

@@ -17,12 +17,14 @@
 //! 3. Every exported secure set's model failure probability meets its bound.
 
 use dyn_stack::{GlobalPodBuffer, PodStack};
-use tfhe_core::bootstrap::{BlindRotationKey, LookupTable};
+use tfhe_core::bootstrap::{
+    multi_bit_blind_rotate_batch_assign, BlindRotationKey, BootstrapKey, LookupTable,
+};
 use tfhe_core::glwe::GlweCiphertext;
 use tfhe_core::keys::SecretKeys;
 use tfhe_core::lwe::LweCiphertext;
 use tfhe_core::noise;
-use tfhe_core::params::{BlindRotation, ParameterSet, ALL, MSG2_CARRY2, TOY};
+use tfhe_core::params::{BlindRotation, ParameterSet, ALL, MSG2_CARRY2, SHE_MNIST, TOY};
 use torus::{Csprng, Encoding, EncryptionRng, Polynomial, Seed, Torus};
 
 /// Keys of `p` and the measured variance of its blind rotation's output noise (`ek`'s own kind of
@@ -30,6 +32,16 @@ use torus::{Csprng, Encoding, EncryptionRng, Polynomial, Seed, Torus};
 /// encryptions; every coefficient of the phase minus the exact rotated table (computed in the
 /// clear from the secret key) is one sample. Returns the keys, the variance and the sample count.
 fn measure_blind_rotation_variance(p: &ParameterSet, seed: u64) -> (SecretKeys<u64>, f64, f64) {
+    measure_blind_rotation_variance_at(p, seed, None)
+}
+
+/// [`measure_blind_rotation_variance`] with only the first `levels` of the key's decomposition
+/// levels (a multi-bit key, [`tfhe_core::fft::LevelPrefixes`]) when `Some`.
+fn measure_blind_rotation_variance_at(
+    p: &ParameterSet,
+    seed: u64,
+    levels: Option<usize>,
+) -> (SecretKeys<u64>, f64, f64) {
     let mut secret_rng = Csprng::from_seed(&Seed::insecure_from_u64(seed));
     let mut rng = EncryptionRng::insecure_from_u64(seed + 1);
     let sk = SecretKeys::<u64>::generate(p, &mut secret_rng).unwrap();
@@ -50,12 +62,19 @@ fn measure_blind_rotation_variance(p: &ParameterSet, seed: u64) -> (SecretKeys<u
     for t in 0..8u64 {
         let input = small.encrypt(t << 58, p.lwe_noise, &mut rng);
         let mut acc = GlweCiphertext::trivial(p.glwe_dimension, &table);
-        ek.bootstrap_key().blind_rotate_assign(
-            &mut acc,
-            input.mask(),
-            ek.fft(),
-            PodStack::new(&mut mem),
-        );
+        match (levels, ek.bootstrap_key()) {
+            (Some(used), BootstrapKey::MultiBit(bsk)) => multi_bit_blind_rotate_batch_assign(
+                acc.as_mut_slice(),
+                |_| (input.mask(), used),
+                bsk,
+                ek.fft(),
+                PodStack::new(&mut mem),
+            ),
+            (None, bsk) => {
+                bsk.blind_rotate_assign(&mut acc, input.mask(), ek.fft(), PodStack::new(&mut mem))
+            }
+            (Some(_), BootstrapKey::Classic(_)) => panic!("fewer levels need a multi-bit key"),
+        }
         // Clear rotation Σ ã_i s_i mod 2N.
         let rotation = input
             .mask()
@@ -149,6 +168,42 @@ fn multi_bit_blind_rotation_variance_matches_model() {
         measured.log2(),
         predicted.log2(),
         classic.log2()
+    );
+    assert!(
+        (-0.5..0.15).contains(&rel),
+        "relative error {rel:+.3} outside [−0.5, +0.15)"
+    );
+}
+
+/// The coarse sign bootstraps of the networks: the multi-bit blind rotation at `SHE_MNIST` with 2
+/// of the key's 4 levels, predicted by [`noise::multi_bit_pair_variance`] at that decomposition
+/// (`2^9 × 2`: the decomposition's rounding term dominates, `σ ≈ 2^-10`), same window as the
+/// full multi-bit test.
+#[test]
+fn multi_bit_rotation_with_fewer_levels_matches_model() {
+    let p = &SHE_MNIST;
+    assert_eq!(p.blind_rotation, BlindRotation::MultiBit);
+    let used = 2;
+    let (sk, measured, count) = measure_blind_rotation_variance_at(p, 113, Some(used));
+    let pairs: Vec<&[u64]> = sk.small_lwe_key().bits().chunks_exact(2).collect();
+    let active = pairs.iter().filter(|p| p[0] | p[1] == 1).count() as f64 / pairs.len() as f64;
+    let predicted = pairs.len() as f64
+        * noise::multi_bit_pair_variance(
+            active,
+            p.glwe_dimension.0,
+            p.polynomial_size.0,
+            p.pbs_base_log.0,
+            used,
+            noise::fresh_variance(p.glwe_noise, 64),
+            64,
+        );
+    let rel = (measured - predicted) / predicted;
+    println!(
+        "multi-bit blind rotation, {used} of {} levels: measured 2^{:.3}, predicted 2^{:.3}, \
+         relative {rel:+.3} ({count} samples)",
+        p.pbs_level_count.0,
+        measured.log2(),
+        predicted.log2(),
     );
     assert!(
         (-0.5..0.15).contains(&rel),

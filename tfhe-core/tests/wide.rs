@@ -8,8 +8,11 @@
 use proptest::prelude::*;
 use tfhe_core::error::TfheError;
 use tfhe_core::keys::{EvaluationKeys, SecretKeys};
-use tfhe_core::params::{ParameterSet, SHE_MNIST, TOY};
-use tfhe_core::wide::{decode, FailureLedger, IntRange, WideCiphertext, WideEvaluator};
+use tfhe_core::params::{BlindRotation, ParameterSet, SHE_MNIST, TOY};
+use tfhe_core::wide::{
+    decode, FailureLedger, IntRange, WideCiphertext, WideEvaluator, WindowNoise,
+    SIGN_VARIANCE_SHARE,
+};
 use torus::{Csprng, EncryptionRng, Seed};
 
 struct Fixture {
@@ -28,6 +31,12 @@ fn fixture(p: &ParameterSet, seed: u64) -> Fixture {
 fn toy() -> &'static Fixture {
     static F: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
     F.get_or_init(|| fixture(&TOY, 7))
+}
+
+/// TOY with a multi-bit key (**insecure**): its peels' sign bootstraps use fewer levels.
+fn toy_multi_bit() -> &'static Fixture {
+    static F: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+    F.get_or_init(|| fixture(&TOY.with_blind_rotation(BlindRotation::MultiBit), 8))
 }
 
 fn encrypt(f: &Fixture, z: i64, range: IntRange, rng: &mut EncryptionRng) -> WideCiphertext {
@@ -156,11 +165,13 @@ fn clamp_of_narrow_and_wide_ranges() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
-    /// Random ranges, values, clamp windows and floor shifts (TOY, insecure). With one bit of
-    /// headroom every clamp must succeed; a range that fills the torus may instead be refused,
-    /// with a typed error and before any bootstrap.
+    /// Random ranges, values, clamp windows and floor shifts (TOY, insecure, with a classic or a
+    /// multi-bit key: coarse sign bootstraps). With one bit of headroom every clamp must
+    /// succeed; a range that fills the torus may instead be refused, with a typed error and
+    /// before any bootstrap.
     #[test]
     fn floor_then_clamp_matches_integers(
+        multi_bit in any::<bool>(),
         lo in -40_000i64..-256,
         width in 1i64..80_000,
         pick in 0.0f64..1.0,
@@ -169,7 +180,7 @@ proptest! {
         out_lo in -4i64..4,
         out_width in 0i64..16,
     ) {
-        let f = toy();
+        let f = if multi_bit { toy_multi_bit() } else { toy() };
         let mut rng = EncryptionRng::insecure_from_u64(lo.unsigned_abs() ^ (width as u64) << 20);
         let range = IntRange::new(lo, lo + width).unwrap();
         let z = lo + (pick * width as f64) as i64;
@@ -223,6 +234,11 @@ fn clamp_refuses_a_range_filling_the_torus_and_clamps_with_headroom() {
 fn clamp_after_floor_at_she_mnist() {
     let f = fixture(&SHE_MNIST, 21);
     let eval = WideEvaluator::new(&f.ek).unwrap();
+    assert_eq!(
+        eval.window_noise().sign_levels.0,
+        3,
+        "coarse sign bootstraps"
+    );
     let mut buffers = eval.buffers();
     let mut rng = EncryptionRng::insecure_from_u64(22);
     let range = IntRange::new(-3000, 2500).unwrap();
@@ -237,4 +253,31 @@ fn clamp_after_floor_at_she_mnist() {
         assert_eq!(decrypt(&f, &y), z.div_euclid(16).clamp(0, 15), "z = {z}");
         check_ledger(&ledger);
     }
+}
+
+/// The levels of the peels' sign bootstraps: the fewest whose output variance is at most
+/// [`SIGN_VARIANCE_SHARE`] of the window read's own (key switch + modulus switch) with a multi-bit
+/// key, all of them with a classic key.
+#[test]
+fn sign_bootstraps_use_the_fewest_levels_the_digit_read_tolerates() {
+    let at = |p: &ParameterSet, levels: usize| {
+        tfhe_core::noise::bootstrap_noise(&ParameterSet {
+            pbs_level_count: tfhe_core::dimensions::DecompositionLevelCount(levels),
+            ..*p
+        })
+        .bootstrap_output
+    };
+    let multi_bit_toy = TOY.with_blind_rotation(BlindRotation::MultiBit);
+    for p in [&SHE_MNIST, &multi_bit_toy] {
+        let noise = WindowNoise::new(p).unwrap();
+        let levels = noise.sign_levels.0;
+        assert!(levels < p.pbs_level_count.0, "{}: coarse", p.name);
+        assert_eq!(noise.sign_variance, at(p, levels));
+        assert!(noise.sign_variance <= SIGN_VARIANCE_SHARE * noise.input_variance);
+        assert!(at(p, levels - 1) > SIGN_VARIANCE_SHARE * noise.input_variance);
+    }
+    assert_eq!(WindowNoise::new(&SHE_MNIST).unwrap().sign_levels.0, 3);
+    let classic = WindowNoise::new(&TOY).unwrap();
+    assert_eq!(classic.sign_levels, TOY.pbs_level_count);
+    assert_eq!(classic.sign_variance, classic.bootstrap_variance);
 }

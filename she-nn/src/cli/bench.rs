@@ -14,7 +14,8 @@
 //! The `pbs_batch_B` rows (`SHE_MNIST`, the networks' set) time one batch of `B` bootstraps
 //! sharing a pass over the key ([`EvaluationKeys::bootstrap_batch`]) and report the time **per
 //! bootstrap**; the batch sizes are sampled in interleaved rounds, so their ratios compare
-//! like with like on a noisy machine.
+//! like with like on a noisy machine. The `pbs_batch_4_levels_L` rows bootstrap with only the
+//! first `L` of the key's 4 decomposition levels (the networks' coarse sign bootstraps).
 
 use super::output_error;
 use clap::Args;
@@ -23,6 +24,7 @@ use std::hint::black_box;
 use std::io::Write;
 use std::time::Instant;
 use tfhe_core::bootstrap::BlindRotationKey;
+use tfhe_core::dimensions::DecompositionLevelCount;
 use tfhe_core::fft::c64;
 use tfhe_core::gates::Gate;
 use tfhe_core::ggsw::{add_external_product_assign, external_product_scratch_requirement};
@@ -142,7 +144,10 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
             out,
         )?;
     }
-    let batch_rows = BATCH_SIZES.iter().filter(|(name, _)| wanted(name)).count();
+    let batch_rows = BATCH_SIZES
+        .iter()
+        .filter(|(name, _, _)| wanted(name))
+        .count();
     if batch_rows > 0 {
         for m in batched_pbs(&wanted)? {
             emit(m, out)?;
@@ -292,12 +297,16 @@ fn integer_set(
     results
 }
 
-/// The batch sizes of the `pbs_batch_B` rows.
-const BATCH_SIZES: [(&str, usize); 4] = [
-    ("pbs_batch_1", 1),
-    ("pbs_batch_2", 2),
-    ("pbs_batch_4", 4),
-    ("pbs_batch_8", 8),
+/// The batch sizes of the `pbs_batch_B` rows, and the decomposition levels their bootstraps use
+/// (`None`: all of the key's; `pbs_batch_4_levels_L`: the first `L` of its 4, as the networks'
+/// coarse sign bootstraps do, [`tfhe_core::wide::WindowNoise`]).
+const BATCH_SIZES: [(&str, usize, Option<usize>); 6] = [
+    ("pbs_batch_1", 1, None),
+    ("pbs_batch_2", 2, None),
+    ("pbs_batch_4", 4, None),
+    ("pbs_batch_8", 8, None),
+    ("pbs_batch_4_levels_3", 4, Some(3)),
+    ("pbs_batch_4_levels_2", 4, Some(2)),
 ];
 
 /// Per-bootstrap medians of batches of `B` bootstraps at `SHE_MNIST`, one thread, the sizes
@@ -306,8 +315,8 @@ fn batched_pbs(wanted: &dyn Fn(&str) -> bool) -> Result<Vec<Measurement>, String
     let p = &SHE_MNIST;
     let (sk, ek, mut rng) = keys::<u64>(p)?;
     let modulus = p.encoding().message_modulus();
-    let sizes: Vec<_> = BATCH_SIZES.iter().filter(|(n, _)| wanted(n)).collect();
-    let largest = sizes.iter().map(|(_, b)| *b).max().unwrap_or(1);
+    let sizes: Vec<_> = BATCH_SIZES.iter().filter(|(n, _, _)| wanted(n)).collect();
+    let largest = sizes.iter().map(|(_, b, _)| *b).max().unwrap_or(1);
     let mut buffers = ek.batch_buffers(largest);
     let mut jobs: Vec<_> = (0..largest as u64)
         .map(|m| {
@@ -322,7 +331,10 @@ fn batched_pbs(wanted: &dyn Fn(&str) -> bool) -> Result<Vec<Measurement>, String
     let rounds = 9;
     let mut times = vec![Vec::with_capacity(rounds); sizes.len()];
     for round in 0..=rounds {
-        for (i, (_, batch)) in sizes.iter().enumerate() {
+        for (i, (_, batch, levels)) in sizes.iter().enumerate() {
+            for job in &mut jobs[..*batch] {
+                job.levels = levels.map(DecompositionLevelCount);
+            }
             let t = Instant::now();
             ek.bootstrap_batch(&mut jobs[..*batch], &mut buffers);
             let per_bootstrap = t.elapsed().as_secs_f64() * 1e3 / *batch as f64;
@@ -340,7 +352,7 @@ fn batched_pbs(wanted: &dyn Fn(&str) -> bool) -> Result<Vec<Measurement>, String
     Ok(sizes
         .iter()
         .zip(times)
-        .map(|((primitive, _), mut t)| {
+        .map(|((primitive, _, _), mut t)| {
             t.sort_by(f64::total_cmp);
             Measurement {
                 primitive,

@@ -83,9 +83,10 @@ pub fn write_report(report: &InferenceReport, out: &mut dyn Write) -> std::io::R
     }
     writeln!(
         out,
-        "  total: {} bootstraps in {:.2} s; failure probability (union bound, noise model) {:.1e} \
-         per image, worst bootstrap 2^{:.1}",
+        "  total: {} bootstraps ({} coarse) in {:.2} s; failure probability (union bound, noise \
+         model) {:.1e} per image, worst bootstrap 2^{:.1}",
         report.ledger.bootstraps,
+        report.ledger.coarse_bootstraps,
         report.seconds,
         report.ledger.failure_probability,
         report.ledger.worst_log2_failure

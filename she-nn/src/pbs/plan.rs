@@ -233,7 +233,8 @@ impl Plan {
     }
 
     /// Follows the worst variance of every tensor and checks each nonlinear layer's widest
-    /// window against [`MAX_LOG2_FAILURE`].
+    /// window against [`MAX_LOG2_FAILURE`] — its worst read, the digit read of a peel after the
+    /// (coarse) sign bootstrap, bounded by [`WindowNoise::peel_log2_failure`].
     fn check_noise(
         &mut self,
         model: &Model,
@@ -249,7 +250,7 @@ impl Plan {
             let out = self.shapes[i];
             let scale = self.input_scale_of(i);
             let mut check = |v: f64| -> Result<(), PlanError> {
-                let log2 = noise.window_log2_failure(v, scale, 5);
+                let log2 = noise.peel_log2_failure(v, scale, 5);
                 self.worst_log2_failure = self.worst_log2_failure.max(log2);
                 if log2 > MAX_LOG2_FAILURE {
                     Err(PlanError::Noise {

@@ -15,7 +15,7 @@ use super::multi_bit_key::MultiBitBootstrapKey;
 use super::multi_bit_rotation::{
     multi_bit_blind_rotate_batch_assign, multi_bit_blind_rotate_batch_scratch_requirement,
 };
-use crate::dimensions::{LweDimension, PolynomialSize};
+use crate::dimensions::{DecompositionLevelCount, LweDimension, PolynomialSize};
 use crate::fft::Fft;
 use crate::glwe::{sample_extract, GlweCiphertext};
 use crate::lwe::{LweCiphertext, LweCiphertextOwned};
@@ -32,6 +32,10 @@ pub struct BootstrapJob<T: Torus> {
     pub lut: LookupTable<T>,
     /// The output, under the big key (dimension `k·N`); overwritten.
     pub output: LweCiphertextOwned<T>,
+    /// Bootstrap with only the first `ℓ'` of the key's `ℓ` decomposition levels: cheaper, with
+    /// the output noise of a key of decomposition `(B, ℓ')`
+    /// ([`super::multi_bit_blind_rotate_batch_assign`]); `None` uses all of them.
+    pub levels: Option<DecompositionLevelCount>,
 }
 
 impl<T: Torus> BootstrapJob<T> {
@@ -45,6 +49,7 @@ impl<T: Torus> BootstrapJob<T> {
             input: LweCiphertext::zero(input_dimension),
             lut: LookupTable::zero(polynomial_size),
             output: LweCiphertext::zero(output_dimension),
+            levels: None,
         }
     }
 }
@@ -63,12 +68,14 @@ pub fn programmable_bootstrap_batch_scratch_requirement<T: Torus>(
 }
 
 /// `job.output ← PBS(job.input, job.lut)` for every job, with one pass over the multi-bit key
-/// for the whole batch. Each output is bit-identical to [`super::programmable_bootstrap`] on the
-/// job alone. Allocation-free: scratch from
+/// for the whole batch, each job with its own number of decomposition levels (`job.levels`).
+/// Each output is bit-identical to the job alone in a batch of one, and for a job with all
+/// levels to [`super::programmable_bootstrap`]. Allocation-free: scratch from
 /// [`programmable_bootstrap_batch_scratch_requirement`] for at least `jobs.len()` jobs.
 ///
 /// # Panics
-/// If `jobs` is empty or a job's dimensions differ from the key's.
+/// If `jobs` is empty, a job's dimensions differ from the key's, or a job asks for more levels
+/// than the key has (or none).
 pub fn programmable_bootstrap_batch<T: Torus>(
     jobs: &mut [BootstrapJob<T>],
     bsk: &MultiBitBootstrapKey<T>,
@@ -86,7 +93,12 @@ pub fn programmable_bootstrap_batch<T: Torus>(
         let b = job.input.body().mod_switch(log_2n) as usize;
         acc.fill_trivial_rotated(job.lut.as_slice(), (two_n - b) % two_n);
     }
-    multi_bit_blind_rotate_batch_assign(accs, |b| jobs[b].input.mask(), bsk, fft, stack);
+    let levels = bsk.decomposer().level_count();
+    let problem = |b: usize| {
+        let job: &BootstrapJob<T> = &jobs[b];
+        (job.input.mask(), job.levels.unwrap_or(levels).0)
+    };
+    multi_bit_blind_rotate_batch_assign(accs, problem, bsk, fft, stack);
     for (job, acc) in jobs.iter_mut().zip(accs.chunks_exact(glwe_len)) {
         let acc = GlweCiphertext::from_container(acc, size).expect("(k+1)·N");
         sample_extract(&mut job.output, &acc, 0);

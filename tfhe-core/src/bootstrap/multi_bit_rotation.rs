@@ -37,11 +37,11 @@
 
 use super::blind_rotation::BlindRotationKey;
 use super::multi_bit_key::MultiBitBootstrapKey;
-use crate::dimensions::{GlweDimension, LweDimension, PolynomialSize};
-use crate::fft::{c64, multi_bit_dot_batch, Fft};
+use crate::dimensions::{DecompositionLevelCount, GlweDimension, LweDimension, PolynomialSize};
+use crate::fft::{c64, multi_bit_dot_batch, Fft, LevelPrefixes};
 use crate::glwe::GlweCiphertext;
 use dyn_stack::{PodStack, ReborrowMut, SizeOverflow, StackReq};
-use torus::{ContainerMut, Torus};
+use torus::{ContainerMut, SignedDecomposer, Torus};
 
 const ALIGN: usize = 64;
 
@@ -55,8 +55,8 @@ pub fn multi_bit_blind_rotate_scratch_requirement<T: Torus>(
 }
 
 /// Scratch needed by [`multi_bit_blind_rotate_batch_assign`] for `batch` accumulators: for each,
-/// the `(k+1)·ℓ` Fourier digit polynomials, the `k + 1` Fourier sums and three monomials; and
-/// the FFT's own scratch once.
+/// the `(k+1)·ℓ` Fourier digit polynomials, the `k + 1` Fourier sums, three monomials and its
+/// level count; and the FFT's own scratch once.
 pub fn multi_bit_blind_rotate_batch_scratch_requirement<T: Torus>(
     bsk: &MultiBitBootstrapKey<T>,
     fft: &Fft,
@@ -75,6 +75,7 @@ pub fn multi_bit_blind_rotate_batch_scratch_requirement<T: Torus>(
         StackReq::try_new_aligned::<c64>(values(glwe_size * levels)?, ALIGN)?,
         StackReq::try_new_aligned::<c64>(values(glwe_size)?, ALIGN)?,
         StackReq::try_new_aligned::<c64>(values(3)?, ALIGN)?,
+        StackReq::try_new_aligned::<usize>(batch, ALIGN)?,
         StackReq::try_any_of([
             fft.forward_scratch_requirement()?,
             fft.backward_scratch_requirement()?,
@@ -102,26 +103,34 @@ pub fn multi_bit_blind_rotate_assign<T: Torus, C: ContainerMut<Element = T>>(
         "polynomial size"
     );
     assert_eq!(acc.glwe_dimension(), bsk.glwe_dimension(), "GLWE dimension");
-    multi_bit_blind_rotate_batch_assign(acc.as_mut_slice(), |_| mask, bsk, fft, stack);
+    let levels = bsk.decomposer().level_count().0;
+    multi_bit_blind_rotate_batch_assign(acc.as_mut_slice(), |_| (mask, levels), bsk, fft, stack);
 }
 
 /// [`multi_bit_blind_rotate_assign`] on `batch = accs.len() / ((k+1)·N)` accumulators at once:
-/// accumulator `b` is `accs[b·(k+1)·N..][..(k+1)·N]` and is rotated by the mask `mask_of(b)`.
+/// accumulator `b` is `accs[b·(k+1)·N..][..(k+1)·N]` and is rotated by the mask `problem(b).0`,
+/// decomposing to the first `ℓ'_b = problem(b).1` of the key's `ℓ` levels.
 ///
 /// The steps are those of the single rotation, pair by pair, for every accumulator; only the
 /// Fourier inner product runs over the whole batch ([`crate::fft::multi_bit_dot_batch`]), so
 /// each pair's key terms are read from memory once for the batch instead of once per
 /// accumulator. Every accumulator ends **bit-identical** to a rotation on its own (the same
 /// operations in the same order; a key term whose rotation is `0` contributes an exact zero
-/// instead of being skipped), so the noise is that of the single rotation. Allocation-free:
-/// scratch from [`multi_bit_blind_rotate_batch_scratch_requirement`].
+/// instead of being skipped), so the noise is that of the single rotation.
+///
+/// **Fewer levels** (`ℓ'_b < ℓ`): the accumulator is rounded to `ℓ'_b` levels and only those
+/// digits are transformed and multiplied ([`crate::fft::LevelPrefixes`]): the rotation with a
+/// key of decomposition `(B, ℓ'_b)` — the first rows of this key's GGSW ciphertexts — at
+/// `ℓ'_b/ℓ` of the forward transforms, decompositions and inner products, with the noise of
+/// that decomposition ([`crate::noise::multi_bit_blind_rotation_variance`] at `ℓ'_b`).
+/// Allocation-free: scratch from [`multi_bit_blind_rotate_batch_scratch_requirement`].
 ///
 /// # Panics
 /// If `accs` is empty or not a whole number of accumulators, if a mask's length is not the key's
-/// input dimension, or if the FFT's size differs.
+/// input dimension, a level count is not in `1..=ℓ`, or the FFT's size differs.
 pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
     accs: &mut [T],
-    mask_of: impl Fn(usize) -> &'m [T],
+    problem: impl Fn(usize) -> (&'m [T], usize),
     bsk: &MultiBitBootstrapKey<T>,
     fft: &Fft,
     stack: PodStack<'_>,
@@ -136,6 +145,7 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
         "a whole number of accumulators"
     );
     let batch = accs.len() / glwe_len;
+    let mask_of = |b: usize| problem(b).0;
     for b in 0..batch {
         assert_eq!(
             mask_of(b).len(),
@@ -145,15 +155,27 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
     }
     let layout = fft.layout();
     let (half, stride) = (layout.half(), layout.stride());
-    let decomposer = bsk.decomposer();
-    let levels = decomposer.level_count().0;
+    let key_decomposer = bsk.decomposer();
+    let levels = key_decomposer.level_count().0;
     let log_2n = size.log2() + 1;
     let two_n = 2 * n;
     let digit_len = glwe_size * levels * stride;
 
     let (digits, stack) = stack.make_aligned_raw::<c64>(batch * digit_len, ALIGN);
     let (sums, stack) = stack.make_aligned_raw::<c64>(batch * glwe_size * stride, ALIGN);
-    let (monomials, mut stack) = stack.make_aligned_raw::<c64>(batch * 3 * stride, ALIGN);
+    let (monomials, stack) = stack.make_aligned_raw::<c64>(batch * 3 * stride, ALIGN);
+    let (used, mut stack) = stack.make_aligned_raw::<usize>(batch, ALIGN);
+    for (b, used) in used.iter_mut().enumerate() {
+        *used = problem(b).1;
+    }
+    let prefixes = LevelPrefixes::new(levels, used).expect("level counts in 1..=ℓ");
+    let decomposer = |b: usize| {
+        SignedDecomposer::new(
+            key_decomposer.base_log(),
+            DecompositionLevelCount(prefixes.used(b)),
+        )
+        .expect("a prefix of a valid decomposition")
+    };
 
     for g in 0..bsk.group_count() {
         let group = bsk.group(g);
@@ -172,11 +194,14 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
                 continue;
             }
             rotated = true;
-            // FFT(D_(i,j)) of ACC, once for the whole pair.
+            // FFT(D_(i,j)) of ACC for its ℓ'_b levels, once for the whole pair.
             let digits_b = &mut digits[b * digit_len..][..digit_len];
+            let decomposer_b = decomposer(b);
+            let used_b = prefixes.used(b) * stride;
             for (i, digits_i) in digits_b.chunks_exact_mut(levels * stride).enumerate() {
                 let polynomial = &acc[i * n..][..n];
-                fft.forward_decomposition(digits_i, polynomial, &decomposer, stack.rb_mut());
+                let digits_i = &mut digits_i[..used_b];
+                fft.forward_decomposition(digits_i, polynomial, &decomposer_b, stack.rb_mut());
             }
             // F(X^(c_j) − 1) for the rotations c = (ã + b̃, ã, b̃); an exact zero for c_j = 0.
             let rotations = [(a + a2) % two_n, a, a2];
@@ -199,7 +224,7 @@ pub fn multi_bit_blind_rotate_batch_assign<'m, T: Torus>(
             digits,
             &keys[..terms],
             &monomials[..batch * terms * stride],
-            batch,
+            prefixes,
             layout,
         );
         let problems = accs

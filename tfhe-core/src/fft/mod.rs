@@ -29,12 +29,14 @@
 //! the `layout` module explains why.
 
 mod layout;
+mod levels;
 mod monomial;
 mod plan;
 pub mod twist;
 
 pub use concrete_fft::c64;
 pub use layout::FourierLayout;
+pub use levels::LevelPrefixes;
 pub use plan::Fft;
 
 use crate::kernels;
@@ -239,27 +241,31 @@ pub fn multi_bit_dot(
     monomials: &[c64],
     layout: FourierLayout,
 ) {
-    kernels::multi_bit_dot_batch(out, digits, keys, monomials, 1, layout);
+    let levels = [1];
+    let all = LevelPrefixes::new(1, &levels).expect("one level of one");
+    kernels::multi_bit_dot_batch(out, digits, keys, monomials, all, layout);
 }
 
-/// [`multi_bit_dot`] for `batch` problems that share the keys, laid out one after another in
-/// `outs` (`C` polynomials each), `digits` (`R`) and `monomials` (`J`), all in `layout`. Each
-/// problem's result is bit-identical to [`multi_bit_dot`] on it alone; the key is read once for
-/// the whole batch instead of once per problem, which is what makes batched bootstrapping
-/// faster where the inner product is bound by streaming the key
-/// ([`crate::bootstrap::programmable_bootstrap_batch`]).
+/// [`multi_bit_dot`] for the `B = levels.batch()` problems that share the keys, laid out one
+/// after another in `outs` (`C` polynomials each), `digits` (`R`) and `monomials` (`J`), all in
+/// `layout`; problem `b` uses the first `levels.used(b)` of the keys' `ℓ = levels.levels()`
+/// decomposition levels (rows `i·ℓ + j`, `j < ℓ'_b`: the [`LevelPrefixes`] module explains;
+/// its other digits are not read). Each problem's result is bit-identical to [`multi_bit_dot`] on
+/// it alone over the same rows; the key is read once for the whole batch instead of once per
+/// problem, which is what makes batched bootstrapping faster where the inner product is bound
+/// by streaming the key ([`crate::bootstrap::programmable_bootstrap_batch`]).
 ///
 /// # Panics
-/// If `keys` is empty, `batch` is 0 or the lengths do not match.
+/// If `keys` is empty, the lengths do not match, or `ℓ` does not divide the keys' row count.
 pub fn multi_bit_dot_batch(
     outs: &mut [c64],
     digits: &[c64],
     keys: &[&[c64]],
     monomials: &[c64],
-    batch: usize,
+    levels: LevelPrefixes<'_>,
     layout: FourierLayout,
 ) {
-    kernels::multi_bit_dot_batch(outs, digits, keys, monomials, batch, layout);
+    kernels::multi_bit_dot_batch(outs, digits, keys, monomials, levels, layout);
 }
 
 /// Convenience for tests and one-off use: allocates scratch and returns `a · b mod (X^N + 1)` of a

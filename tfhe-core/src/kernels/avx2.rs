@@ -12,7 +12,7 @@
 #![allow(unsafe_code)]
 
 use super::Word;
-use crate::fft::{c64, FourierLayout};
+use crate::fft::{c64, FourierLayout, LevelPrefixes};
 use core::arch::x86_64::*;
 
 /// Loads four words as 64-bit lanes.
@@ -268,8 +268,9 @@ pub(super) unsafe fn sub_scaled_rows<W: Word>(out: &mut [W], rows: &[W], digits:
 }
 
 /// The terms `t_(j,q) = Σ_r digits_r ⊙ key_j(r, c0 + q)` at frequency pair `p` for the `J` keys
-/// whose pair-`p` blocks start at `blocks` and the `W` outputs from `c0`, rounded as
-/// `scalar::dot_value` says: the digit's real and imaginary parts, each broadcast to both
+/// whose pair-`p` blocks start at `blocks` and the `W` outputs from `c0`, over the rows
+/// `r = i·ℓ + l` with `l < used` of `ℓ = levels` (all rows for `used = ℓ`; the order of
+/// `crate::fft::LevelPrefixes::rows`), rounded as `scalar::dot_value` says: the digit's real and imaginary parts, each broadcast to both
 /// halves of its complex value, are multiplied into the key value with fused multiply-adds
 /// (`a ← fma(d.re, k, a)`, `b ← fma(d.im, k, b)`), and `t = addsub(a, swap(b))` =
 /// `(a.re − b.im, a.im + b.re)` at the end — no shuffle per key value, two FMAs per pair of
@@ -278,30 +279,34 @@ pub(super) unsafe fn sub_scaled_rows<W: Word>(out: &mut [W], rows: &[W], digits:
 /// # Safety
 /// The CPU must support AVX2 and FMA; `d` valid for `R` digit polynomials `stride` complex
 /// values apart, values `2p`, `2p + 1` of each; every block valid for the `R·C` value pairs
-/// (4 `f64` each) of pair `p`; `c0 + W ≤ C`.
+/// (4 `f64` each) of pair `p`; `c0 + W ≤ C`; `1 ≤ used ≤ levels` and `levels` divides `R`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn dot_terms<const J: usize, const W: usize>(
     d: *const f64,
     blocks: [*const f64; J],
     (stride, row_count, outputs): (usize, usize, usize),
+    (levels, used): (usize, usize),
     p: usize,
     c0: usize,
 ) -> [[__m256d; W]; J] {
     let mut a = [[_mm256_setzero_pd(); W]; J];
     let mut b = [[_mm256_setzero_pd(); W]; J];
-    for r in 0..row_count {
-        // SAFETY: as the caller guarantees: digit r, values 2p and 2p + 1; pairs (r, c0 + q).
-        unsafe {
-            let x = _mm256_loadu_pd(d.add(2 * (r * stride + 2 * p)));
-            let x_re = _mm256_movedup_pd(x);
-            let x_im = _mm256_permute_pd::<0b1111>(x);
-            for (block, (a, b)) in blocks.iter().zip(a.iter_mut().zip(b.iter_mut())) {
-                let row = block.add(4 * (r * outputs + c0));
-                for (q, (a, b)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
-                    let y = _mm256_loadu_pd(row.add(4 * q));
-                    *a = _mm256_fmadd_pd(x_re, y, *a);
-                    *b = _mm256_fmadd_pd(x_im, y, *b);
+    for component in 0..row_count / levels {
+        let first = component * levels;
+        for r in first..first + used {
+            // SAFETY: as the caller guarantees: digit r, values 2p and 2p + 1; pairs (r, c0 + q).
+            unsafe {
+                let x = _mm256_loadu_pd(d.add(2 * (r * stride + 2 * p)));
+                let x_re = _mm256_movedup_pd(x);
+                let x_im = _mm256_permute_pd::<0b1111>(x);
+                for (block, (a, b)) in blocks.iter().zip(a.iter_mut().zip(b.iter_mut())) {
+                    let row = block.add(4 * (r * outputs + c0));
+                    for (q, (a, b)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
+                        let y = _mm256_loadu_pd(row.add(4 * q));
+                        *a = _mm256_fmadd_pd(x_re, y, *a);
+                        *b = _mm256_fmadd_pd(x_im, y, *b);
+                    }
                 }
             }
         }
@@ -341,7 +346,8 @@ unsafe fn fourier_dot_outputs<const W: usize>(
     let stride = shape.0;
     // SAFETY: as the caller guarantees; outputs c0 + q < C, values 2p and 2p + 1.
     unsafe {
-        let [terms] = dot_terms::<1, W>(d, [block], shape, p, c0);
+        let all = (shape.1, shape.1);
+        let [terms] = dot_terms::<1, W>(d, [block], shape, all, p, c0);
         for (q, &t) in terms.iter().enumerate() {
             _mm256_storeu_pd(o.add(2 * ((c0 + q) * stride + 2 * p)), t);
         }
@@ -410,19 +416,22 @@ pub(super) unsafe fn fourier_dot(
 /// registers.
 ///
 /// # Safety
-/// The CPU must support AVX2 and FMA. For `B = batch ≥ 1` problems and `shape = (R, C)`:
+/// The CPU must support AVX2 and FMA. For `B = levels.batch()` problems and `shape = (R, C)`:
 /// `outs` holds `B·C`, `digits` `B·R` and `monomials` `B·J` polynomials of `layout` for
-/// `J = keys.len() ≥ 1`, every key `R·C·h` values, `h` even (checked).
+/// `J = keys.len() ≥ 1`, every key `R·C·h` values, `h` even, `ℓ = levels.levels()` divides `R`
+/// (checked).
 #[target_feature(enable = "avx2,fma")]
 pub(super) unsafe fn multi_bit_dot_batch(
     outs: &mut [c64],
     digits: &[c64],
     keys: &[&[c64]],
     monomials: &[c64],
-    (batch, layout, (row_count, outputs)): (usize, FourierLayout, (usize, usize)),
+    (levels, layout, (row_count, outputs)): (LevelPrefixes<'_>, FourierLayout, (usize, usize)),
 ) {
     let (half, stride) = (layout.half(), layout.stride());
-    assert!(half.is_multiple_of(2) && stride >= half && batch > 0 && !keys.is_empty());
+    let batch = levels.batch();
+    assert!(half.is_multiple_of(2) && stride >= half && !keys.is_empty());
+    assert!(row_count.is_multiple_of(levels.levels()));
     assert!(
         outs.len() == batch * outputs * stride
             && digits.len() == batch * row_count * stride
@@ -449,10 +458,12 @@ pub(super) unsafe fn multi_bit_dot_batch(
                         d.add(2 * b * digit_len),
                         m.add(2 * b * monomial_len),
                     );
+                    // (LevelPrefixes holds 1 ≤ used ≤ ℓ.)
+                    let prefix = (levels.levels(), levels.used(b));
                     if outputs - c0 == 1 {
-                        multi_bit_outputs::<1>(problem, keys, shape, p, c0);
+                        multi_bit_outputs::<1>(problem, keys, (shape, prefix), p, c0);
                     } else {
-                        multi_bit_outputs::<2>(problem, keys, shape, p, c0);
+                        multi_bit_outputs::<2>(problem, keys, (shape, prefix), p, c0);
                     }
                 }
             }
@@ -466,13 +477,13 @@ pub(super) unsafe fn multi_bit_dot_batch(
 /// # Safety
 /// AVX2 and FMA present; `o`, `d`, `m` point at the problem's `C` outputs, `R` digits and `J`
 /// monomials (polynomials `stride` apart); every key has `R·C·h` values; `2p + 1 < h`;
-/// `c0 + W ≤ C`.
+/// `c0 + W ≤ C`; the level prefix as [`dot_terms`] requires.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn multi_bit_outputs<const W: usize>(
     (o, d, m): (*mut f64, *const f64, *const f64),
     keys: &[&[c64]],
-    shape: (usize, usize, usize),
+    (shape, prefix): ((usize, usize, usize), (usize, usize)),
     p: usize,
     c0: usize,
 ) {
@@ -488,19 +499,19 @@ unsafe fn multi_bit_outputs<const W: usize>(
                     &mut sum,
                     m,
                     stride,
-                    dot_terms::<1, W>(d, [block(0)], shape, p, c0),
+                    dot_terms::<1, W>(d, [block(0)], shape, prefix, p, c0),
                 ),
                 2 => add_terms(
                     &mut sum,
                     m,
                     stride,
-                    dot_terms::<2, W>(d, [block(0), block(1)], shape, p, c0),
+                    dot_terms::<2, W>(d, [block(0), block(1)], shape, prefix, p, c0),
                 ),
                 _ => add_terms(
                     &mut sum,
                     m,
                     stride,
-                    dot_terms::<3, W>(d, [block(0), block(1), block(2)], shape, p, c0),
+                    dot_terms::<3, W>(d, [block(0), block(1), block(2)], shape, prefix, p, c0),
                 ),
             }
         }

@@ -14,7 +14,7 @@
 mod avx2;
 pub(crate) mod scalar;
 
-use crate::fft::{c64, FourierLayout};
+use crate::fft::{c64, FourierLayout, LevelPrefixes};
 use core::sync::atomic::{AtomicBool, Ordering};
 use torus::{SignedDecomposer, Torus};
 
@@ -168,30 +168,29 @@ pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], layout:
         };
         return;
     }
-    let _ = shape;
-    scalar::fourier_dot(out, digits, rows, layout);
+    scalar::fourier_dot(out, digits, rows, layout, shape);
 }
 
-/// `out_(b,c) ← Σ_j m_(b,j) ⊙ (Σ_r digits_(b,r) ⊙ keys_j(r, c))` for `batch` problems `b` that
-/// share the keys: `outs`, `digits` and `monomials` hold the problems one after another, each as
-/// `scalar::multi_bit_dot` takes it (all in `layout`). Every problem's result is bit-identical to
-/// `scalar::multi_bit_dot` on that problem alone; the batch only changes the memory traffic (the
-/// SIMD kernel reads each key block once for the whole batch).
+/// `out_(b,c) ← Σ_j m_(b,j) ⊙ (Σ_r digits_(b,r) ⊙ keys_j(r, c))` for the `B = levels.batch()`
+/// problems `b` that share the keys, problem `b` over the rows of its level prefix
+/// (`levels.rows(b, R)`): `outs`, `digits` and `monomials` hold the problems one after another,
+/// each as `scalar::multi_bit_dot` takes it (all in `layout`). Every problem's result is
+/// bit-identical to `scalar::multi_bit_dot` on that problem alone; the batch only changes the
+/// memory traffic (the SIMD kernel reads each key block once for the whole batch).
 ///
 /// # Panics
-/// If there is no key or no problem, `h` is odd, or the lengths do not match.
+/// If there is no key, `h` is odd, the lengths do not match, or the key's rows are not a whole
+/// number of `levels.levels()`.
 pub(crate) fn multi_bit_dot_batch(
     outs: &mut [c64],
     digits: &[c64],
     keys: &[&[c64]],
     monomials: &[c64],
-    batch: usize,
+    levels: LevelPrefixes<'_>,
     layout: FourierLayout,
 ) {
-    assert!(
-        !keys.is_empty() && batch > 0,
-        "at least one key and one problem"
-    );
+    let batch = levels.batch();
+    assert!(!keys.is_empty(), "at least one key");
     assert!(
         outs.len().is_multiple_of(batch)
             && digits.len().is_multiple_of(batch)
@@ -210,12 +209,17 @@ pub(crate) fn multi_bit_dot_batch(
     );
     let shape = dot_shape(out_len, digit_len, keys[0].len(), layout);
     assert!(keys.iter().all(|k| k.len() == keys[0].len()), "key sizes");
+    assert!(
+        shape.0.is_multiple_of(levels.levels()),
+        "rows of whole decompositions"
+    );
     #[cfg(target_arch = "x86_64")]
     if avx2_in_use() {
-        // SAFETY: AVX2 and FMA are present; the shape was checked against the lengths.
+        // SAFETY: AVX2 and FMA are present; the shape was checked against the lengths and the
+        // prefixes hold 1 to ℓ levels of R/ℓ components.
         #[allow(unsafe_code)]
         unsafe {
-            avx2::multi_bit_dot_batch(outs, digits, keys, monomials, (batch, layout, shape))
+            avx2::multi_bit_dot_batch(outs, digits, keys, monomials, (levels, layout, shape))
         };
         return;
     }
@@ -223,8 +227,9 @@ pub(crate) fn multi_bit_dot_batch(
         .chunks_exact_mut(out_len)
         .zip(digits.chunks_exact(digit_len))
         .zip(monomials.chunks_exact(monomial_len));
-    for ((out, digits), monomials) in problems {
-        scalar::multi_bit_dot(out, digits, keys, monomials, layout);
+    for (b, ((out, digits), monomials)) in problems.enumerate() {
+        let used = levels.rows(b, shape.0);
+        scalar::multi_bit_dot(out, digits, (keys, monomials), layout, shape, &used);
     }
 }
 
@@ -599,7 +604,7 @@ mod tests {
             let sentinel = c64::new(1.0, 1.0);
             let mut expected = vec![sentinel; outputs * layout.stride()];
             let mut actual = expected.clone();
-            scalar::fourier_dot(&mut expected, digits, rows, layout);
+            scalar::fourier_dot(&mut expected, digits, rows, layout, (3, outputs));
             super::fourier_dot(&mut actual, digits, rows, layout);
             prop_assert!(same_bits(&expected, &actual));
             for out in expected.chunks_exact(layout.stride()) {
@@ -608,35 +613,58 @@ mod tests {
         }
 
         #[test]
-        fn multi_bit_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (3 * 3 * 6 + 3 * 60 + 3 * 4 * 6)),
-                               outputs in 1usize..=5, key_count in 1usize..=4, batch in 1usize..=3,
+        fn multi_bit_dot_twins(values in prop::collection::vec(-1e18f64..1e18, 2 * (3 * 6 * 6 + 3 * 120 + 3 * 4 * 6)),
+                               outputs in 1usize..=5, key_count in 1usize..=4,
+                               used in prop::collection::vec(1usize..=3, 1..=3),
                                padding in 0usize..=2) {
             if !avx2_present() { return Ok(()); }
-            // `batch` problems of R = 3 digit polynomials of h = 4 values `4 + padding` apart,
-            // C outputs (5: three blocks of two), J keys shared by the problems (4: two groups).
+            // `batch` problems of R = 6 digit polynomials (2 components × ℓ = 3 levels) of h = 4
+            // values `4 + padding` apart, C outputs (5: three blocks of two), J keys shared by
+            // the problems (4: two groups); problem b uses the first used[b] levels, and the
+            // digits of the others are NaN (never read, or the results would be NaN).
+            let batch = used.len();
             let layout = FourierLayout::with_stride(4, 4 + padding);
             let stride = layout.stride();
             let c: Vec<c64> = values.chunks_exact(2).map(|p| c64::new(p[0], p[1])).collect();
-            let (digits, rest) = c.split_at(3 * 3 * 6);
-            let (key_data, monomials) = rest.split_at(3 * 60);
-            let digits = &digits[..3 * stride * batch];
-            let keys: Vec<&[c64]> = key_data.chunks_exact(60).cycle().take(key_count)
-                .map(|k| &k[..12 * outputs]).collect();
+            let (digits, rest) = c.split_at(3 * 6 * 6);
+            let (key_data, monomials) = rest.split_at(3 * 120);
+            let mut digits = digits[..6 * stride * batch].to_vec();
+            for (r, digit) in digits.chunks_exact_mut(stride).enumerate() {
+                if r % 3 >= used[r / 6] {
+                    digit.fill(c64::new(f64::NAN, f64::NAN));
+                }
+            }
+            let keys: Vec<&[c64]> = key_data.chunks_exact(120).cycle().take(key_count)
+                .map(|k| &k[..24 * outputs]).collect();
             let monomials = &monomials[..stride * key_count * batch];
             let sentinel = c64::new(2.0, 2.0);
             let mut actual = vec![sentinel; outputs * stride * batch];
-            super::multi_bit_dot_batch(&mut actual, digits, &keys, monomials, batch, layout);
+            let levels = crate::fft::LevelPrefixes::new(3, &used).unwrap();
+            super::multi_bit_dot_batch(&mut actual, &digits, &keys, monomials, levels, layout);
             for (b, actual) in actual.chunks_exact(outputs * stride).enumerate() {
-                let digits = &digits[3 * stride * b..][..3 * stride];
+                let digits = &digits[6 * stride * b..][..6 * stride];
                 let monomials = &monomials[key_count * stride * b..][..key_count * stride];
                 let mut expected = vec![sentinel; outputs * stride];
-                scalar::multi_bit_dot(&mut expected, digits, &keys, monomials, layout);
+                let rows = levels.rows(b, 6);
+                scalar::multi_bit_dot(&mut expected, digits, (&keys, monomials), layout, (6, outputs), &rows);
                 prop_assert!(same_bits(&expected, actual));
-                // Against its definition: one fourier_dot per key, then m_j ⊙ term added.
+                // Against its definition: a key of ℓ' = used[b] levels (the rows with level
+                // below ℓ', compacted), one fourier_dot per key, then m_j ⊙ term added.
+                let kept: Vec<usize> = (0..6).filter(|r| r % 3 < used[b]).collect();
+                let short: Vec<c64> = kept.iter().flat_map(|&r| digits[r * stride..][..stride].to_vec()).collect();
                 let mut sum = vec![sentinel; outputs * stride];
                 for (j, key) in keys.iter().enumerate() {
+                    let mut short_key = vec![c64::default(); kept.len() * outputs * 4];
+                    for (r2, &r) in kept.iter().enumerate() {
+                        for c in 0..outputs {
+                            for f in 0..4 {
+                                short_key[crate::fft::pair_interleaved_index(kept.len(), outputs, r2, c, f)] =
+                                    key[crate::fft::pair_interleaved_index(6, outputs, r, c, f)];
+                            }
+                        }
+                    }
                     let mut term = vec![sentinel; outputs * stride];
-                    scalar::fourier_dot(&mut term, digits, key, layout);
+                    scalar::fourier_dot(&mut term, &short, &short_key, layout, (kept.len(), outputs));
                     let m = layout.polynomial(monomials, j);
                     for c in 0..outputs {
                         let (s, t) = (layout.polynomial_mut(&mut sum, c), layout.polynomial(&term, c));
@@ -680,7 +708,8 @@ mod tests {
             let mut dot = vec![c64::default(); outputs * 6];
             super::fourier_dot(&mut dot, &digits_c, keys_ref[0], layout);
             let mut multi = vec![c64::default(); outputs * 6];
-            super::multi_bit_dot_batch(&mut multi, &digits_c, &keys_ref, &monomials_c, 1, layout);
+            let all = crate::fft::LevelPrefixes::new(4, &[4]).unwrap();
+            super::multi_bit_dot_batch(&mut multi, &digits_c, &keys_ref, &monomials_c, all, layout);
             for c in 0..outputs {
                 for f in 0..4 {
                     let want = term(0, c, f);

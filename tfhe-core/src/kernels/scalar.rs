@@ -60,23 +60,23 @@ pub(crate) fn mul_add_assign(acc: &mut [c64], a: &[c64], b: &[c64]) {
     }
 }
 
-/// `Σ_r digits_r[f] ⊙ rows(r, c)[f]` for one output `c` at one frequency `f`, rounded as the
-/// SIMD kernels round it: the real and the imaginary part of the digits times the row value,
-/// summed over `r` in order from zero with fused multiply-adds (`a ← fma(d.re, k, a)`,
-/// `b ← fma(d.im, k, b)` componentwise), then `(a.re − b.im) + i(a.im + b.re)`.
-/// `rows` is in the layout of [`pair_interleaved_index`] with `R = row_count` rows of `outputs`
-/// polynomials; `digits` in `layout`.
+/// `Σ_r digits_r[f] ⊙ rows(r, c)[f]` over the rows `used` for one output `c` at one frequency
+/// `f`, rounded as the SIMD kernels round it: the real and the imaginary part of the digits times
+/// the row value, summed over `r` in the order of `used` from zero with fused multiply-adds
+/// (`a ← fma(d.re, k, a)`, `b ← fma(d.im, k, b)` componentwise), then
+/// `(a.re − b.im) + i(a.im + b.re)`. `rows` is in the layout of [`pair_interleaved_index`] with
+/// `R = row_count` rows of `outputs` polynomials; `digits` in `layout`, digit `r` for row `r`.
 #[inline]
 fn dot_value(
     digits: &[c64],
     rows: &[c64],
     layout: FourierLayout,
     (row_count, outputs): (usize, usize),
-    c: usize,
-    f: usize,
+    used: impl Iterator<Item = usize>,
+    (c, f): (usize, usize),
 ) -> c64 {
     let (mut a, mut b) = (c64::default(), c64::default());
-    for r in 0..row_count {
+    for r in used {
         let d = layout.polynomial(digits, r)[f];
         let k = rows[pair_interleaved_index(row_count, outputs, r, c, f)];
         a = c64::new(d.re.mul_add(k.re, a.re), d.re.mul_add(k.im, a.im));
@@ -86,41 +86,47 @@ fn dot_value(
 }
 
 /// `out_c ← Σ_r digits_r ⊙ rows_(r,c)` for every output polynomial `c`: the Fourier-domain inner
-/// product of an external product. `digits` holds `R` polynomials and `out` `C` polynomials in
-/// `layout` (`h` values each, `h` even), `rows` the values of `R` rows of `C` polynomials each in
-/// the layout of [`pair_interleaved_index`]; each value rounded as [`dot_value`] says.
-pub(crate) fn fourier_dot(out: &mut [c64], digits: &[c64], rows: &[c64], layout: FourierLayout) {
-    let half = layout.half();
-    let outputs = layout.count(out.len()).expect("whole polynomials");
-    let row_count = layout.count(digits.len()).expect("whole polynomials");
+/// product of an external product. For `shape = (R, C)`, `digits` holds `R` polynomials and `out`
+/// `C` polynomials in `layout` (`h` values each, `h` even), `rows` the values of `R` rows of `C`
+/// polynomials each in the layout of [`pair_interleaved_index`]; each value rounded as
+/// [`dot_value`] says (the caller has checked the shape against the lengths).
+pub(crate) fn fourier_dot(
+    out: &mut [c64],
+    digits: &[c64],
+    rows: &[c64],
+    layout: FourierLayout,
+    shape: (usize, usize),
+) {
+    let (row_count, outputs) = shape;
     for c in 0..outputs {
-        for f in 0..half {
-            let value = dot_value(digits, rows, layout, (row_count, outputs), c, f);
+        for f in 0..layout.half() {
+            let value = dot_value(digits, rows, layout, shape, 0..row_count, (c, f));
             layout.polynomial_mut(out, c)[f] = value;
         }
     }
 }
 
-/// `out_c ← Σ_j m_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))`: the Fourier-domain step of a multi-bit
-/// external product. `keys` holds `J` Fourier GGSW ciphertexts laid out as `rows` of
-/// [`fourier_dot`], `monomials` the `J` polynomials `m_j = F(X^(c_j) − 1)` and `out`, `digits`
-/// as for [`fourier_dot`], all in `layout`. Per value, the order (which the SIMD twin keeps): key
-/// by key, each key's term rounded as [`dot_value`] says, and
-/// `out ← (0 for the first key, else out) + m_j·term` with the complex product unfused.
+/// `out_c ← Σ_j m_j ⊙ (Σ_r digits_r ⊙ keys_j(r, c))` over the rows `used`: the Fourier-domain
+/// step of a multi-bit external product. `keys` holds `J` Fourier GGSW ciphertexts laid out as
+/// `rows` of [`fourier_dot`], `monomials` the `J` polynomials `m_j = F(X^(c_j) − 1)` and `out`,
+/// `digits` as for [`fourier_dot`] with `shape = (R, C)`, all in `layout`; `used` lists the rows
+/// that take part (all of `0..R`, or a prefix of the levels: `crate::fft::LevelPrefixes`). Per
+/// value, the order (which the SIMD twin keeps): key by key, each key's term rounded as
+/// [`dot_value`] says, and `out ← (0 for the first key, else out) + m_j·term` with the complex
+/// product unfused.
 pub(crate) fn multi_bit_dot(
     out: &mut [c64],
     digits: &[c64],
-    keys: &[&[c64]],
-    monomials: &[c64],
+    (keys, monomials): (&[&[c64]], &[c64]),
     layout: FourierLayout,
+    shape: (usize, usize),
+    used: &(impl Iterator<Item = usize> + Clone),
 ) {
-    let outputs = layout.count(out.len()).expect("whole polynomials");
-    let row_count = layout.count(digits.len()).expect("whole polynomials");
     for (j, key) in keys.iter().enumerate() {
         let m = layout.polynomial(monomials, j);
-        for c in 0..outputs {
+        for c in 0..shape.1 {
             for (f, &m_f) in m.iter().enumerate() {
-                let term = dot_value(digits, key, layout, (row_count, outputs), c, f);
+                let term = dot_value(digits, key, layout, shape, used.clone(), (c, f));
                 let o = &mut layout.polynomial_mut(out, c)[f];
                 let prior = if j == 0 { c64::default() } else { *o };
                 *o = prior + m_f * term;

@@ -153,7 +153,7 @@ impl WideEvaluator<'_> {
         if z.range.len() <= 16 {
             let f = |v: i64| encode(v.clamp(lo, hi) - lo, out_scale_log2);
             let mut out = self.lookup(z, &[&f], buffers, ledger)?;
-            let mut y = output(out.remove(0), self.bootstrap_variance);
+            let mut y = output(out.remove(0), self.noise.bootstrap_variance);
             y.add_constant(lo)?;
             return Ok(y);
         }
@@ -189,7 +189,7 @@ impl WideEvaluator<'_> {
         window.add_assign(&zero);
         buffers.scaled.copy_from(&window);
         self.keyswitch_window(buffers);
-        let var = peel.window_variance + self.bootstrap_variance + self.input_variance;
+        let var = peel.window_variance + self.noise.bootstrap_variance + self.noise.input_variance;
         buffers
             .job()
             .lut
@@ -201,12 +201,12 @@ impl WideEvaluator<'_> {
             ciphertext: peel.extras.into_iter().next().expect("one extra table"),
             scale_log2: out_scale_log2 - 1,
             range: IntRange { lo: 0, hi: m },
-            variance: self.bootstrap_variance,
+            variance: self.noise.bootstrap_variance,
         };
 
         let mut y = output(
             half.ciphertext,
-            half.variance + 2.0 * self.bootstrap_variance,
+            half.variance + 2.0 * self.noise.bootstrap_variance,
         );
         y.ciphertext.add_assign(&selected);
         y.ciphertext.add_assign(&above);

@@ -4,14 +4,17 @@
 //!
 //! 1. a **sign** bootstrap decides the window's top bit `τ` (bit `δ + d`, unknown, so the window
 //!    has no padding). The phase is offset by half a slot so that every value sits midway between
-//!    the table's two decision points; the table `−1/4` returns `τ/2 − 1/4`;
+//!    the table's two decision points; the table `−1/4` returns `τ/2 − 1/4`. Its output is only
+//!    ever added at the window's own scale, so it runs **coarse**, with the fewest key levels
+//!    the digit read tolerates ([`super::WindowNoise`]: 3 of 4 at `SHE_MNIST`);
 //! 2. with `τ/2` subtracted from the *scaled* window (not from `z`: the bootstrap's output noise
 //!    is then not multiplied by the scaling) the window's top bit is 0, a padding bit, and a
 //!    **padding-aware** bootstrap returns `r·2^δ` for the low digit `r = z mod 2^d`.
 //!
 //! `z − r` has `d` zero low bits: read at scale `δ + d` it is `⌊z / 2^d⌋` (floor, also for negative
-//! `z`, since the bits are two's complement). Both bootstraps have margin `2^(−d−2)`; the noise of
-//! `z` grows by one bootstrap output.
+//! `z`, since the bits are two's complement). Both bootstraps have margin `2^(−d−2)`;
+//! the digit read's input noise carries the sign bootstrap's output; the noise of `z` grows by
+//! one (full-precision) bootstrap output.
 
 use super::{FailureLedger, IntRange, WideBuffers, WideCiphertext, WideEvaluator};
 use crate::error::TfheError;
@@ -74,7 +77,12 @@ impl WideEvaluator<'_> {
         let var_top = self.prepare_window(z, window_bits, offset, buffers)?;
         let minus_quarter = (1u64 << 62).wrapping_neg();
         buffers.job().lut.refill_sign(minus_quarter);
+        // The coarse sign bootstrap: its output only meets the window at the window's own scale
+        // (`WindowNoise` explains), so it may use a prefix of the key's levels.
+        let coarse = self.noise.sign_levels < self.keys.params().pbs_level_count;
+        buffers.job().levels = coarse.then_some(self.noise.sign_levels);
         let top = self.bootstrap_window(var_top, window_bits, buffers, ledger);
+        buffers.job().levels = None;
 
         // 2. Clear τ in the scaled window itself, so the bootstrap's output noise is not
         //    multiplied by 2^t: 2^t·z + offset − offset − (top + 1/4) = 2^t·z − τ/2. Then the
@@ -85,7 +93,7 @@ impl WideEvaluator<'_> {
             .add_plaintext_assign(minus_quarter.wrapping_sub(offset));
         let window = buffers.scaled.clone();
         self.keyswitch_window(buffers);
-        let var_digit = var_top - self.input_variance + self.bootstrap_variance;
+        let var_digit = var_top - self.noise.input_variance + self.noise.sign_variance;
         let digit_encoding = Encoding::new::<u64>(d, 1)?;
         let read = |f: &dyn Fn(u64) -> u64,
                     buffers: &mut WideBuffers<'_>,
@@ -93,7 +101,7 @@ impl WideEvaluator<'_> {
          -> Result<LweCiphertextOwned<u64>, TfheError> {
             buffers.job().lut.refill_from_torus_fn(&digit_encoding, f)?;
             Ok(self.bootstrap_window(
-                var_digit + self.input_variance,
+                var_digit + self.noise.input_variance,
                 window_bits,
                 buffers,
                 ledger,
@@ -106,7 +114,7 @@ impl WideEvaluator<'_> {
             .collect::<Result<Vec<_>, _>>()?;
 
         z.ciphertext.sub_assign(&digit);
-        z.variance += self.bootstrap_variance;
+        z.variance += self.noise.bootstrap_variance;
         z.scale_log2 += d;
         z.range = IntRange {
             lo: z.range.lo >> d,
@@ -120,7 +128,7 @@ impl WideEvaluator<'_> {
                     lo: 0,
                     hi: (1 << d) - 1,
                 },
-                variance: self.bootstrap_variance,
+                variance: self.noise.bootstrap_variance,
             },
             extras,
             window,

@@ -42,12 +42,12 @@ mod window;
 
 use crate::batcher::{BootstrapBatcher, Seat};
 use crate::bootstrap::BootstrapJob;
-use crate::dimensions::LweDimension;
+use crate::dimensions::{DecompositionLevelCount, LweDimension};
 use crate::error::TfheError;
 use crate::keys::{BootstrapBuffers, EvaluationKeys};
 use crate::lwe::{LweCiphertext, LweCiphertextOwned};
 use crate::noise;
-use crate::params::{ParameterSet, PbsOrder};
+use crate::params::{BlindRotation, ParameterSet, PbsOrder};
 
 /// An inclusive integer range `[lo, hi]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -212,6 +212,9 @@ fn checked(v: Option<i64>) -> Result<i64, TfheError> {
 pub struct FailureLedger {
     /// Bootstraps performed.
     pub bootstraps: u64,
+    /// Of them, the coarse ones: bootstraps with a prefix of the key's decomposition levels (the
+    /// sign bootstraps of peels, [`WindowNoise`]).
+    pub coarse_bootstraps: u64,
     /// Union bound on the probability that any of them failed.
     pub failure_probability: f64,
     /// `log2` of the largest single failure probability.
@@ -223,6 +226,7 @@ impl FailureLedger {
     pub fn new() -> Self {
         Self {
             bootstraps: 0,
+            coarse_bootstraps: 0,
             failure_probability: 0.0,
             worst_log2_failure: f64::NEG_INFINITY,
         }
@@ -240,20 +244,42 @@ impl FailureLedger {
     /// Adds another ledger (e.g. one per thread).
     pub fn merge(&mut self, other: &FailureLedger) {
         self.bootstraps += other.bootstraps;
+        self.coarse_bootstraps += other.coarse_bootstraps;
         self.failure_probability += other.failure_probability;
         self.worst_log2_failure = self.worst_log2_failure.max(other.worst_log2_failure);
     }
 }
 
+/// The largest share of a digit read's input variance (key switch and modulus switch, which every
+/// window read carries) that the coarse sign bootstrap of a peel may add to it: `1/16`. At that
+/// share the read's failure exponent (`∝ margin²/V`) moves by at most 6%; the level count
+/// [`WindowNoise::new`] picks usually stays far below it.
+pub const SIGN_VARIANCE_SHARE: f64 = 1.0 / 16.0;
+
 /// The noise every window bootstrap of a parameter set works with: what a bootstrap outputs and
 /// what its input gains from the key switch and the modulus switch. Needs no keys, so a plan can
 /// be checked before any key exists.
+///
+/// It also fixes the **coarse sign bootstrap** of a peel ([`WideEvaluator::peel_low_bits`]): its
+/// output is subtracted from the scaled window at the window's own scale — never multiplied by a
+/// scaling — so its noise only has to stay small against the key-switch and modulus-switch noise
+/// of the digit read that follows, not against the `2^t`-fold amplification a wide accumulator
+/// applies. With a multi-bit key it uses the fewest of the key's decomposition levels (a prefix,
+/// [`crate::fft::LevelPrefixes`]) whose output variance is at most [`SIGN_VARIANCE_SHARE`] of
+/// that noise. At `SHE_MNIST` (`2^9 × 4`) that is 3 levels: output σ `2^-19.1` instead of
+/// `2^-27.1`, against the read's `2^-9.4`, so the digit read's failure probability stays
+/// `2^-73.6`; 2 levels (σ `2^-10.1`) would move it to `2^-55.6`. A classic key uses all of its
+/// levels.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WindowNoise {
     /// Output variance of one bootstrap.
     pub bootstrap_variance: f64,
     /// Variance every bootstrap input gains from the key switch and the modulus switch.
     pub input_variance: f64,
+    /// The decomposition levels of the sign bootstrap of a peel.
+    pub sign_levels: DecompositionLevelCount,
+    /// Output variance of the sign bootstrap of a peel.
+    pub sign_variance: f64,
 }
 
 impl WindowNoise {
@@ -265,18 +291,46 @@ impl WindowNoise {
             ));
         }
         let budget = noise::bootstrap_noise(params);
+        let input_variance = budget.keyswitch + budget.modulus_switch;
+        let levels = params.pbs_level_count;
+        let at_levels = |l: usize| {
+            noise::bootstrap_noise(&ParameterSet {
+                pbs_level_count: DecompositionLevelCount(l),
+                ..*params
+            })
+            .bootstrap_output
+        };
+        let fits = |l: &usize| at_levels(*l) <= SIGN_VARIANCE_SHARE * input_variance;
+        let sign_levels = match params.blind_rotation {
+            BlindRotation::MultiBit => (1..levels.0).find(fits).unwrap_or(levels.0),
+            BlindRotation::Classic => levels.0,
+        };
         Ok(Self {
             bootstrap_variance: budget.bootstrap_output,
-            input_variance: budget.keyswitch + budget.modulus_switch,
+            input_variance,
+            sign_levels: DecompositionLevelCount(sign_levels),
+            sign_variance: at_levels(sign_levels),
         })
     }
 
     /// `log2` of the failure probability of reading a `window_bits`-bit window (top bit
-    /// included) from a ciphertext of noise `variance` at scale `scale_log2`: the worst
-    /// bootstrap of a peel or lookup at that scale.
+    /// included) from a ciphertext of noise `variance` at scale `scale_log2`.
     pub fn window_log2_failure(&self, variance: f64, scale_log2: u32, window_bits: u32) -> f64 {
         let t = 64 - window_bits as i32 - scale_log2 as i32;
         let v = variance * 4f64.powi(t) + self.input_variance;
+        noise::log2_failure_probability(v, window::margin(window_bits))
+    }
+
+    /// `log2` of the failure probability of the worst bootstrap of a peel (or of a clamp built
+    /// on it) of a `window_bits`-bit window of a ciphertext of noise `variance` at scale
+    /// `scale_log2`: the digit read, which adds the sign bootstrap's output to the window's
+    /// noise, and the clamp's final read, which adds one more bootstrap output — bounded by both.
+    pub fn peel_log2_failure(&self, variance: f64, scale_log2: u32, window_bits: u32) -> f64 {
+        let t = 64 - window_bits as i32 - scale_log2 as i32;
+        let v = variance * 4f64.powi(t)
+            + self.input_variance
+            + self.sign_variance
+            + self.bootstrap_variance;
         noise::log2_failure_probability(v, window::margin(window_bits))
     }
 }
@@ -289,10 +343,8 @@ impl WindowNoise {
 pub struct WideEvaluator<'k> {
     keys: &'k EvaluationKeys<u64>,
     batcher: Option<&'k BootstrapBatcher<'k, u64>>,
-    /// Output variance of one bootstrap.
-    bootstrap_variance: f64,
-    /// Variance every bootstrap input gains from the key switch and the modulus switch.
-    input_variance: f64,
+    /// The set's window noise, and the levels of the sign bootstraps.
+    noise: WindowNoise,
 }
 
 /// Scratch of one thread: bootstrap buffers, the scaled window and the next bootstrap's job
@@ -320,12 +372,10 @@ impl<'k> WideEvaluator<'k> {
     /// An evaluator for `keys` whose bootstraps run on the calling thread; the set must be
     /// 64-bit and KS → PBS.
     pub fn new(keys: &'k EvaluationKeys<u64>) -> Result<Self, TfheError> {
-        let noise = WindowNoise::new(keys.params())?;
         Ok(Self {
             keys,
             batcher: None,
-            bootstrap_variance: noise.bootstrap_variance,
-            input_variance: noise.input_variance,
+            noise: WindowNoise::new(keys.params())?,
         })
     }
 
@@ -346,7 +396,12 @@ impl<'k> WideEvaluator<'k> {
 
     /// Noise variance of a bootstrap's output.
     pub fn bootstrap_variance(&self) -> f64 {
-        self.bootstrap_variance
+        self.noise.bootstrap_variance
+    }
+
+    /// The window noise of the keys' set (and the levels of the sign bootstraps).
+    pub fn window_noise(&self) -> &WindowNoise {
+        &self.noise
     }
 
     /// Scratch for one thread (for a batched evaluator, also the thread's seat at the batcher).

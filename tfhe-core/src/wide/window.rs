@@ -37,7 +37,7 @@ impl WideEvaluator<'_> {
         buffers.scaled.mul_power_of_two_assign(t as u32, false);
         buffers.scaled.add_plaintext_assign(offset);
         self.keyswitch_window(buffers);
-        Ok(z.variance * 4f64.powi(t as i32) + self.input_variance)
+        Ok(z.variance * 4f64.powi(t as i32) + self.noise.input_variance)
     }
 
     /// `small ← KS(scaled)`, after the caller changed `buffers.scaled`.
@@ -49,8 +49,9 @@ impl WideEvaluator<'_> {
     }
 
     /// `PBS(job.input, job.lut)` into a new ciphertext under the big key (the caller refills the
-    /// table first), on this thread or through the batcher; records its failure probability for
-    /// a `b`-bit window read with input variance `variance`.
+    /// table first, and sets `job.levels` for a coarse bootstrap), on this thread or through the
+    /// batcher; records its failure probability for a `b`-bit window read with input variance
+    /// `variance`.
     pub(super) fn bootstrap_window(
         &self,
         variance: f64,
@@ -65,11 +66,13 @@ impl WideEvaluator<'_> {
             }
             None => {
                 let job = buffers.job.as_mut().expect("the job buffers are back");
-                self.keys
-                    .bootstrap_only(&mut job.output, &job.input, &job.lut, &mut buffers.pbs);
+                self.keys.bootstrap_job_alone(job, &mut buffers.pbs);
             }
         }
         ledger.record(variance, margin(window_bits));
+        if buffers.job().levels.is_some() {
+            ledger.coarse_bootstraps += 1;
+        }
         buffers.job().output.clone()
     }
 }
