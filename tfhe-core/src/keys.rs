@@ -16,7 +16,7 @@ use crate::lwe::{
     LweCiphertext, LweCiphertextList, LweCiphertextOwned, LweKeyswitchKey, LweSecretKey,
 };
 use crate::params::{ParameterSet, PbsOrder};
-use dyn_stack::{GlobalPodBuffer, PodStack, StackReq};
+use dyn_stack::{GlobalPodBuffer, PodStack};
 use rayon::prelude::*;
 use std::sync::Arc;
 use torus::{Container, ContainerMut, Csprng, EncryptionRng, NoiseDistribution, Torus};
@@ -289,17 +289,15 @@ impl<T: Torus> EvaluationKeys<T> {
 
     /// Scratch for one thread.
     pub fn buffers(&self) -> BootstrapBuffers<T> {
+        let single = programmable_bootstrap_scratch_requirement(&self.bsk, &self.fft);
         let req = match &self.bsk {
             // Also a batch of one job (`bootstrap_job_alone`).
-            BootstrapKey::MultiBit(bsk) => StackReq::try_any_of([
-                programmable_bootstrap_scratch_requirement(&self.bsk, &self.fft)
-                    .expect("scratch of a valid parameter set fits in memory"),
-                programmable_bootstrap_batch_scratch_requirement(bsk, &self.fft, 1)
-                    .expect("scratch of a valid parameter set fits in memory"),
-            ]),
-            BootstrapKey::Classic(_) => {
-                programmable_bootstrap_scratch_requirement(&self.bsk, &self.fft)
-            }
+            BootstrapKey::MultiBit(bsk) => single.and_then(|single| {
+                single.try_or(programmable_bootstrap_batch_scratch_requirement(
+                    bsk, &self.fft, 1,
+                )?)
+            }),
+            BootstrapKey::Classic(_) => single,
         }
         .expect("scratch of a valid parameter set fits in memory");
         BootstrapBuffers {
@@ -347,16 +345,20 @@ impl<T: Torus> EvaluationKeys<T> {
     /// If there are more jobs than `buffers` serve, or a job's dimensions differ from the set's.
     pub fn bootstrap_batch(&self, jobs: &mut [BootstrapJob<T>], buffers: &mut BatchBuffers<T>) {
         assert!(jobs.len() <= buffers.batch, "batch larger than its scratch");
+        self.bootstrap_jobs(jobs, &mut buffers.memory);
+    }
+
+    /// The bootstraps of [`Self::bootstrap_batch`] and [`Self::bootstrap_job_alone`] on
+    /// caller-sized scratch: one batch with a multi-bit key, one by one with a classic key (which
+    /// bootstraps with all of its levels, so a job must not ask for fewer).
+    fn bootstrap_jobs(&self, jobs: &mut [BootstrapJob<T>], memory: &mut GlobalPodBuffer) {
         if jobs.is_empty() {
             return;
         }
         match &self.bsk {
-            BootstrapKey::MultiBit(bsk) => programmable_bootstrap_batch(
-                jobs,
-                bsk,
-                &self.fft,
-                PodStack::new(&mut buffers.memory),
-            ),
+            BootstrapKey::MultiBit(bsk) => {
+                programmable_bootstrap_batch(jobs, bsk, &self.fft, PodStack::new(memory))
+            }
             BootstrapKey::Classic(bsk) => {
                 for job in jobs {
                     assert!(
@@ -364,7 +366,7 @@ impl<T: Torus> EvaluationKeys<T> {
                             .is_none_or(|l| l == bsk.decomposer().level_count()),
                         "a bootstrap with fewer decomposition levels needs a multi-bit key"
                     );
-                    self.pbs(&mut job.output, &job.input, &job.lut, &mut buffers.memory);
+                    self.pbs(&mut job.output, &job.input, &job.lut, memory);
                 }
             }
         }
@@ -388,22 +390,7 @@ impl<T: Torus> EvaluationKeys<T> {
         job: &mut BootstrapJob<T>,
         buffers: &mut BootstrapBuffers<T>,
     ) {
-        match &self.bsk {
-            BootstrapKey::MultiBit(bsk) => programmable_bootstrap_batch(
-                core::slice::from_mut(job),
-                bsk,
-                &self.fft,
-                PodStack::new(&mut buffers.memory),
-            ),
-            BootstrapKey::Classic(bsk) => {
-                assert!(
-                    job.levels
-                        .is_none_or(|l| l == bsk.decomposer().level_count()),
-                    "a bootstrap with fewer decomposition levels needs a multi-bit key"
-                );
-                self.pbs(&mut job.output, &job.input, &job.lut, &mut buffers.memory);
-            }
-        }
+        self.bootstrap_jobs(core::slice::from_mut(job), &mut buffers.memory);
     }
 
     /// PBS alone: `out` (`k·N`) ← PBS(`input` (`n`), `lut`).

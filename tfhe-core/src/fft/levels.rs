@@ -27,6 +27,15 @@ pub struct LevelPrefixes<'a> {
     used: &'a [usize],
 }
 
+impl LevelPrefixes<'static> {
+    /// One problem that reads every row (each row counted as its own one-level component):
+    /// [`super::multi_bit_dot`], and any inner product without a prefix.
+    pub const ONE_WITH_ALL_ROWS: Self = Self {
+        levels: 1,
+        used: &[1],
+    };
+}
+
 impl<'a> LevelPrefixes<'a> {
     /// Problem `b` uses the first `used[b]` of the key's `levels` levels; `None` unless
     /// `1 ≤ used[b] ≤ levels` for every `b` and there is at least one problem.
@@ -77,5 +86,11 @@ mod tests {
         assert_eq!(p.rows(0, 8).collect::<Vec<_>>(), (0..8).collect::<Vec<_>>());
         assert_eq!(p.rows(1, 8).collect::<Vec<_>>(), [0, 1, 4, 5]);
         assert_eq!(p.rows(2, 12).collect::<Vec<_>>(), [0, 4, 8]);
+        let all = LevelPrefixes::ONE_WITH_ALL_ROWS;
+        assert_eq!(all.batch(), 1);
+        assert_eq!(
+            all.rows(0, 6).collect::<Vec<_>>(),
+            (0..6).collect::<Vec<_>>()
+        );
     }
 }

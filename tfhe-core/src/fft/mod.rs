@@ -241,8 +241,7 @@ pub fn multi_bit_dot(
     monomials: &[c64],
     layout: FourierLayout,
 ) {
-    let levels = [1];
-    let all = LevelPrefixes::new(1, &levels).expect("one level of one");
+    let all = LevelPrefixes::ONE_WITH_ALL_ROWS;
     kernels::multi_bit_dot_batch(out, digits, keys, monomials, all, layout);
 }
 

@@ -270,11 +270,11 @@ pub(super) unsafe fn sub_scaled_rows<W: Word>(out: &mut [W], rows: &[W], digits:
 /// The terms `t_(j,q) = Σ_r digits_r ⊙ key_j(r, c0 + q)` at frequency pair `p` for the `J` keys
 /// whose pair-`p` blocks start at `blocks` and the `W` outputs from `c0`, over the rows
 /// `r = i·ℓ + l` with `l < used` of `ℓ = levels` (all rows for `used = ℓ`; the order of
-/// `crate::fft::LevelPrefixes::rows`), rounded as `scalar::dot_value` says: the digit's real and imaginary parts, each broadcast to both
-/// halves of its complex value, are multiplied into the key value with fused multiply-adds
-/// (`a ← fma(d.re, k, a)`, `b ← fma(d.im, k, b)`), and `t = addsub(a, swap(b))` =
-/// `(a.re − b.im, a.im + b.re)` at the end — no shuffle per key value, two FMAs per pair of
-/// complex products. The `2·J·W` accumulators stay in registers (`J·W ≤ 6`).
+/// `crate::fft::LevelPrefixes::rows`), rounded as `scalar::dot_value` says: the digit's real
+/// and imaginary parts, each broadcast to both halves of its complex value, are multiplied into
+/// the key value with fused multiply-adds (`a ← fma(d.re, k, a)`, `b ← fma(d.im, k, b)`), and
+/// `t = addsub(a, swap(b))` = `(a.re − b.im, a.im + b.re)` at the end — no shuffle per key
+/// value, two FMAs per pair of complex products. The `2·J·W` accumulators stay in registers (`J·W ≤ 6`).
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA; `d` valid for `R` digit polynomials `stride` complex

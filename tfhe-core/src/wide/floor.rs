@@ -79,8 +79,7 @@ impl WideEvaluator<'_> {
         buffers.job().lut.refill_sign(minus_quarter);
         // The coarse sign bootstrap: its output only meets the window at the window's own scale
         // (`WindowNoise` explains), so it may use a prefix of the key's levels.
-        let coarse = self.noise.sign_levels < self.keys.params().pbs_level_count;
-        buffers.job().levels = coarse.then_some(self.noise.sign_levels);
+        buffers.job().levels = self.noise.sign_job_levels(self.keys.params());
         let top = self.bootstrap_window(var_top, window_bits, buffers, ledger);
         buffers.job().levels = None;
 

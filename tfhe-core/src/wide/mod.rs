@@ -267,9 +267,9 @@ pub const SIGN_VARIANCE_SHARE: f64 = 1.0 / 16.0;
 /// applies. With a multi-bit key it uses the fewest of the key's decomposition levels (a prefix,
 /// [`crate::fft::LevelPrefixes`]) whose output variance is at most [`SIGN_VARIANCE_SHARE`] of
 /// that noise. At `SHE_MNIST` (`2^9 × 4`) that is 3 levels: output σ `2^-19.1` instead of
-/// `2^-27.1`, against the read's `2^-9.4`, so the digit read's failure probability stays
-/// `2^-73.6`; 2 levels (σ `2^-10.1`) would move it to `2^-55.6`. A classic key uses all of its
-/// levels.
+/// `2^-27.1`, against the read's `2^-9.3` (key switch and modulus switch), so the digit read's
+/// failure probability stays `2^-73.6`; 2 levels (σ `2^-10.1`) would move it to `2^-55.6`. A
+/// classic key uses all of its levels.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WindowNoise {
     /// Output variance of one bootstrap.
@@ -311,6 +311,12 @@ impl WindowNoise {
             sign_levels: DecompositionLevelCount(sign_levels),
             sign_variance: at_levels(sign_levels),
         })
+    }
+
+    /// What a sign bootstrap's job asks for ([`BootstrapJob::levels`]): its prefix of the key's
+    /// levels when that is shorter than the key, else `None` (all of them).
+    fn sign_job_levels(&self, params: &ParameterSet) -> Option<DecompositionLevelCount> {
+        (self.sign_levels < params.pbs_level_count).then_some(self.sign_levels)
     }
 
     /// `log2` of the failure probability of reading a `window_bits`-bit window (top bit
