@@ -533,6 +533,14 @@ mod tests {
                 (32, 2),
                 (51, 1),
                 (10, 2),
+                // 64-bit words whose digits after the first fit in 32 bits (the split path),
+                // at and past its edges.
+                (9, 4),
+                (16, 3),
+                (17, 3),
+                (30, 2),
+                (21, 3),
+                (31, 2),
             ] {
                 check_decompose::<u64>(&words, &twist, base_log, levels);
                 if base_log * levels as u32 <= 32 {
