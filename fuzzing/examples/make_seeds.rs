@@ -310,6 +310,9 @@ fn run() -> Result<()> {
         (0, 0, 0, 0, 1),
         (7, 1, 8, 1, 16),
         (1, 1, 63, 1, 4),
+        // Valid key-switching keys (n_in·ℓ·(n_out + 1) words), 2^4 × 2 and 2^8 × 4 (32 bits).
+        (3, 2, 4, 2, 3 * 2 * 3),
+        (5, 3, 8, 4, 5 * 4 * 4),
     ]
     .into_iter()
     .enumerate()

@@ -352,7 +352,8 @@ pub fn batched_bootstrap(data: &[u8]) {
 }
 
 /// LWE containers built from untrusted lengths and dimensions: never a panic, only typed
-/// errors; accepted ones support every view and linear operation.
+/// errors; accepted ones support every view and linear operation, and an accepted
+/// key-switching key, rounded to 32-bit words, switches bit for bit as its widened words do.
 ///
 /// Input: input dimension u16, output dimension u16, `log2 β` u8, `ℓ` u8, a cleartext i64, a
 /// shift u8, then the container's elements (u64 each; a partial last one is dropped).
@@ -382,13 +383,36 @@ pub fn lwe_containers(data: &[u8]) {
         ct.add_plaintext_assign(1);
         assert_eq!(ct.lwe_dimension().0 + 1, elements.len());
     }
-    let _ = LweKeyswitchKey::from_container(
-        elements,
+    let shape = (
         LweDimension(usize::from(n_in)),
         LweDimension(usize::from(n_out)),
         DecompositionBaseLog(u32::from(base_log)),
         DecompositionLevelCount(usize::from(levels)),
     );
+    let Ok(key) =
+        LweKeyswitchKey::from_container(elements.clone(), shape.0, shape.1, shape.2, shape.3)
+    else {
+        return;
+    };
+    // Rounded to 32-bit words (when `β·ℓ ≤ 32`), the key switches exactly as the 64-bit key of
+    // its widened words `2^32·K'` does; the input is the data's first `n_in + 1` words.
+    if let Ok(rounded) = LweKeyswitchKey::<Vec<u32>>::rounded_from(&key) {
+        let widened: Vec<u64> = rounded
+            .as_slice()
+            .iter()
+            .map(|&w| u64::from(w) << 32)
+            .collect();
+        let widened = LweKeyswitchKey::from_container(widened, shape.0, shape.1, shape.2, shape.3)
+            .expect("the shape of an accepted key");
+        let words = (0..=shape.0 .0).map(|i| elements.get(i).copied().unwrap_or(i as u64));
+        let input =
+            LweCiphertext::from_container(words.collect::<Vec<u64>>()).expect("at least the body");
+        let mut actual = LweCiphertext::zero(shape.1);
+        let mut expected = LweCiphertext::zero(shape.1);
+        rounded.keyswitch_from_wider(&mut actual, &input);
+        widened.keyswitch(&mut expected, &input);
+        assert_eq!(actual.as_slice(), expected.as_slice());
+    }
 }
 
 /// `data` cut to its header and the payload that header announces, followed by the checksum

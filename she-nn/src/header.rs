@@ -208,7 +208,8 @@ pub struct Header {
 
 /// First 8 bytes of SHA-256 over the canonical encoding of `p`: name, torus width, PBS order,
 /// `n`, `k`, `N`, both noise distributions, both decompositions, message and padding bits, and
-/// the kind of blind rotation when it is multi-bit.
+/// the kind of blind rotation when it is multi-bit, and the key-switching word width when it is
+/// narrower than the torus.
 pub fn fingerprint(p: &ParameterSet) -> u64 {
     let mut h = Sha256::new();
     h.update(b"she-rs parameter set v1");
@@ -237,6 +238,10 @@ pub fn fingerprint(p: &ParameterSet) -> u64 {
     // before the field existed.
     if p.blind_rotation == BlindRotation::MultiBit {
         h.update(b"/multi-bit blind rotation");
+    }
+    // Likewise only for sets whose key-switching key is rounded to narrower words.
+    if p.ks_torus_bits != p.torus_bits {
+        h.update(format!("/key switch on {}-bit words", p.ks_torus_bits).as_bytes());
     }
     let digest = h.finalize();
     u64::from_le_bytes(digest[..8].try_into().expect("SHA-256 has 32 bytes"))

@@ -8,8 +8,9 @@
 //!
 //! A [`Header`](crate::header::Header) of kind `ServerKey` naming the parameter set, then the
 //! evaluation-key payload of [`tfhe_core::serialization`]: the bootstrapping key in canonical
-//! Fourier order, then the key-switching key (e.g. 401.7 MiB at `SHE_MNIST`, whose key is multi-bit;
-//! 286.9 MiB for a classic key of the same numbers), then the checksum.
+//! Fourier order, then the key-switching key (e.g. 373.0 MiB at `SHE_MNIST`, whose bootstrapping
+//! key is multi-bit, 344.3 MiB, and whose key-switching key is rounded to 32-bit words, 28.7 MiB;
+//! 258.2 MiB for a classic bootstrapping key of the same numbers), then the checksum.
 //! Every Fourier value is checked (finite, in range) when loading.
 //!
 //! No secret reaches this file: [`ServerKey`] holds [`EvaluationKeys`] only, whose fields are
@@ -38,10 +39,10 @@ impl core::fmt::Debug for ServerKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
-            "ServerKey {{ params: {}, bootstrapping key: {} B, key-switching key: {} elements }}",
+            "ServerKey {{ params: {}, bootstrapping key: {} B, key-switching key: {} B }}",
             self.params.name,
             self.keys.bootstrap_key().size_bytes(),
-            self.keys.keyswitch_key().as_slice().len()
+            self.keys.keyswitch_key().byte_len()
         )
     }
 }

@@ -33,7 +33,7 @@ fn main() {
         "keygen: {:.1} ms (bootstrapping key {:.1} MiB, key-switching key {:.1} MiB)",
         t.elapsed().as_secs_f64() * 1e3,
         ek.bootstrap_key().size_bytes() as f64 / f64::from(1 << 20),
-        (ek.keyswitch_key().as_slice().len() * 8) as f64 / f64::from(1 << 20)
+        ek.keyswitch_key().byte_len() as f64 / f64::from(1 << 20)
     );
     let modulus = p.encoding().message_modulus();
     // The user function: any map of the message space, here m ↦ (3m² + 1) mod p.

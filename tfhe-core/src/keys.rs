@@ -13,7 +13,8 @@ use crate::error::TfheError;
 use crate::fft::Fft;
 use crate::glwe::GlweSecretKey;
 use crate::lwe::{
-    LweCiphertext, LweCiphertextList, LweCiphertextOwned, LweKeyswitchKey, LweSecretKey,
+    EvaluationKeyswitchKey, LweCiphertext, LweCiphertextList, LweCiphertextOwned, LweKeyswitchKey,
+    LweSecretKey,
 };
 use crate::params::{ParameterSet, PbsOrder};
 use dyn_stack::{GlobalPodBuffer, PodStack};
@@ -175,19 +176,22 @@ impl<T: Torus> SecretKeys<T> {
         EvaluationKeys::from_parts(p, bsk, self.generate_keyswitch_key(rng)?)
     }
 
+    /// The key-switching key in the form the set asks for: generated at the torus width, then
+    /// rounded to 32-bit words where `ks_torus_bits` says so.
     fn generate_keyswitch_key(
         &self,
         rng: &mut EncryptionRng,
-    ) -> Result<LweKeyswitchKey<Vec<T>>, TfheError> {
+    ) -> Result<EvaluationKeyswitchKey<T>, TfheError> {
         let p = &self.params;
-        LweKeyswitchKey::generate(
+        let key = LweKeyswitchKey::generate(
             &self.big,
             &self.small,
             p.ks_base_log,
             p.ks_level_count,
             p.lwe_noise,
             rng,
-        )
+        )?;
+        EvaluationKeyswitchKey::from_native(key, p.ks_torus_bits)
     }
 }
 
@@ -197,7 +201,7 @@ pub struct EvaluationKeys<T: Torus> {
     params: ParameterSet,
     fft: Arc<Fft>,
     bsk: BootstrapKey<T>,
-    ksk: LweKeyswitchKey<Vec<T>>,
+    ksk: EvaluationKeyswitchKey<T>,
     /// The sign table `±1/8` of gate bootstrapping, built once.
     gate_lut: LookupTable<T>,
 }
@@ -233,7 +237,7 @@ impl<T: Torus> EvaluationKeys<T> {
     pub fn from_parts(
         params: &ParameterSet,
         bsk: BootstrapKey<T>,
-        ksk: LweKeyswitchKey<Vec<T>>,
+        ksk: EvaluationKeyswitchKey<T>,
     ) -> Result<Self, TfheError> {
         check_width::<T>(params)?;
         let consistent = bsk.blind_rotation() == params.blind_rotation
@@ -241,10 +245,13 @@ impl<T: Torus> EvaluationKeys<T> {
             && bsk.glwe_dimension() == params.glwe_dimension
             && bsk.polynomial_size() == params.polynomial_size
             && ksk.input_dimension() == params.big_lwe_dimension()
-            && ksk.output_dimension() == params.lwe_dimension;
+            && ksk.output_dimension() == params.lwe_dimension
+            && ksk.word_bits() == params.ks_torus_bits
+            && ksk.decomposition() == (params.ks_base_log, params.ks_level_count);
         if !consistent {
             return Err(TfheError::InconsistentKeys(
-                "bootstrapping or key-switching key dimensions differ from the parameter set",
+                "bootstrapping or key-switching key dimensions, decompositions or widths differ from \
+                 the parameter set",
             ));
         }
         Ok(Self {
@@ -266,8 +273,8 @@ impl<T: Torus> EvaluationKeys<T> {
         &self.bsk
     }
 
-    /// The key-switching key (big → small).
-    pub fn keyswitch_key(&self) -> &LweKeyswitchKey<Vec<T>> {
+    /// The key-switching key (big → small), at the width `ks_torus_bits` says.
+    pub fn keyswitch_key(&self) -> &EvaluationKeyswitchKey<T> {
         &self.ksk
     }
 

@@ -309,6 +309,34 @@ pub fn modulus_switch_variance(
     (1.0 + lwe_dimension as f64 / 2.0) * (two_n.powi(-2) - 2f64.powi(-2 * torus_bits as i32)) / 12.0
 }
 
+/// Variance of the error of one ciphertext of the key-switching key as the set stores it:
+/// fresh noise under the small key, plus, for a key rounded to 32-bit words
+/// ([`crate::lwe::rounded_keyswitch`]), the rounding of its `n + 1` words from `2^w` to
+/// `2^32` — a modulus switch of the key ciphertexts:
+/// `V_fresh + (1 + n/2)·(2^(−64) − 2^(−2w))/12`.
+pub fn keyswitch_key_variance(p: &ParameterSet) -> f64 {
+    let fresh = fresh_variance(p.lwe_noise, p.torus_bits);
+    if p.rounded_keyswitch() {
+        let expected_weight = p.lwe_dimension.0 as f64 / 2.0;
+        fresh + keyswitch_key_rounding_variance(expected_weight, p.ks_torus_bits, p.torus_bits)
+    } else {
+        fresh
+    }
+}
+
+/// The variance rounding adds to each ciphertext of a key-switching key whose `w`-bit words are
+/// rounded to `w_ks` bits, for an output key of Hamming weight `h`: the body's and the `h`
+/// counted mask words' rounding errors, uniform on `2^(w − w_ks)` integers,
+/// `(1 + h)·(2^(−2·w_ks) − 2^(−2w))/12` (over keys, `h = n/2`).
+pub fn keyswitch_key_rounding_variance(
+    hamming_weight: f64,
+    word_bits: u32,
+    torus_bits: u32,
+) -> f64 {
+    (1.0 + hamming_weight) * (2f64.powi(-2 * word_bits as i32) - 2f64.powi(-2 * torus_bits as i32))
+        / 12.0
+}
+
 /// Every term of a parameter set's bootstrap noise, and the resulting failure probability.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BootstrapNoise {
@@ -343,7 +371,7 @@ pub fn bootstrap_noise(p: &ParameterSet) -> BootstrapNoise {
         p.big_lwe_dimension().0,
         p.ks_base_log.0,
         p.ks_level_count.0,
-        fresh_variance(p.lwe_noise, w),
+        keyswitch_key_variance(p),
         w,
     );
     let modulus_switch = modulus_switch_variance(p.lwe_dimension.0, p.polynomial_size.0, w);

@@ -29,7 +29,7 @@
 //! | bytes | content |
 //! |---|---|
 //! | `n·(k+1)²·ℓ_pbs·(N/2)·16` | the bootstrapping key: `GGSW(s_i)` for `i < n`; in each, the rows `(i, j)` in the order `(0, 1), …, (0, ℓ), (1, 1), …, (k, ℓ)`; in each row its `k + 1` polynomials; each polynomial as `N/2` Fourier values in *canonical order* (below) |
-//! | `k·N·ℓ_ks·(n+1)·w/8` | the key-switching key (big → small): for each input key bit `i < k·N` and level `j ∈ 1..=ℓ_ks`, the ciphertext `KSK[i][j]` (`n` mask elements, then the body) |
+//! | `k·N·ℓ_ks·(n+1)·w_ks/8` | the key-switching key (big → small): for each input key bit `i < k·N` and level `j ∈ 1..=ℓ_ks`, the ciphertext `KSK[i][j]` (`n` mask elements, then the body), in words of the set's `ks_torus_bits = w_ks` (`w`, or 32 for a key rounded to 32-bit words: [`crate::lwe::rounded_keyswitch`]) |
 //!
 //! The Fourier values of a polynomial `P` of `N` torus coefficients (read as signed integers) are
 //! those of the negacyclic transform of [`crate::fft`]: fold and twist,
@@ -66,7 +66,9 @@ use crate::fft::{c64, Fft};
 use crate::ggsw::FourierGgswCiphertext;
 use crate::glwe::GlweSecretKey;
 use crate::keys::{EvaluationKeys, SecretKeys};
-use crate::lwe::{LweCiphertext, LweCiphertextOwned, LweKeyswitchKey, LweSecretKey};
+use crate::lwe::{
+    EvaluationKeyswitchKey, LweCiphertext, LweCiphertextOwned, LweKeyswitchKey, LweSecretKey,
+};
 use crate::params::ParameterSet;
 use std::io::{ErrorKind, Read, Write};
 use thiserror::Error;
@@ -168,8 +170,17 @@ impl Layout {
             });
         }
         let pbs = SignedDecomposer::<T>::new(params.pbs_base_log, params.pbs_level_count)?;
-        SignedDecomposer::<T>::new(params.ks_base_log, params.ks_level_count)?;
-        let width = (T::BITS / 8) as usize;
+        let ks_width = if params.ks_torus_bits == T::BITS {
+            SignedDecomposer::<T>::new(params.ks_base_log, params.ks_level_count)?;
+            (T::BITS / 8) as usize
+        } else if params.ks_torus_bits == 32 && T::BITS > 32 {
+            SignedDecomposer::<u32>::new(params.ks_base_log, params.ks_level_count)?;
+            4
+        } else {
+            return Err(TfheError::InconsistentKeys(
+                "key-switching words must be 32 bits or the torus width",
+            ));
+        };
         let kn = params
             .glwe_dimension
             .0
@@ -187,7 +198,7 @@ impl Layout {
             .checked_mul(params.ks_level_count.0)
             .and_then(|v| v.checked_mul(n + 1))
             .ok_or(TOO_LARGE)?;
-        let ksk_bytes = ksk_elements.checked_mul(width).ok_or(TOO_LARGE)?;
+        let ksk_bytes = ksk_elements.checked_mul(ks_width).ok_or(TOO_LARGE)?;
         bsk_bytes.checked_add(ksk_bytes).ok_or(TOO_LARGE)?;
         Ok(Self {
             secret_bytes,
@@ -210,7 +221,7 @@ pub fn secret_keys_len<T: Torus>(params: &ParameterSet) -> Result<u64, Serializa
 }
 
 /// Bytes of the evaluation-key payload of `params`:
-/// `n·(k+1)²·ℓ_pbs·(N/2)·16 + k·N·ℓ_ks·(n+1)·w/8`.
+/// `n·(k+1)²·ℓ_pbs·(N/2)·16 + k·N·ℓ_ks·(n+1)·w_ks/8` (`w_ks` the set's `ks_torus_bits`).
 pub fn evaluation_keys_len<T: Torus>(params: &ParameterSet) -> Result<u64, SerializationError> {
     let layout = Layout::of::<T>(params)?;
     Ok(to_u64(layout.bsk_bytes) + to_u64(layout.ksk_bytes))
@@ -359,7 +370,11 @@ pub fn write_evaluation_keys<T: Torus, W: Write + ?Sized>(
             w.write_all(&buf).map_err(SerializationError::Io)?;
         }
     }
-    write_torus(w, keys.keyswitch_key().as_slice()).map_err(SerializationError::Io)
+    match keys.keyswitch_key() {
+        EvaluationKeyswitchKey::Native(key) => write_torus(w, key.as_slice()),
+        EvaluationKeyswitchKey::Rounded32(key) => write_torus(w, key.as_slice()),
+    }
+    .map_err(SerializationError::Io)
 }
 
 /// Reads evaluation keys of `params` (layout in the module documentation), checking every
@@ -404,16 +419,29 @@ pub fn read_evaluation_keys<T: Torus, R: Read + ?Sized>(
         )?);
     }
     let bsk = BootstrapKey::from_ggsws(params.blind_rotation, params.lwe_dimension, ggsws)?;
-    let mut ksk = vec![T::ZERO; layout.ksk_elements];
+    let ksk = if params.rounded_keyswitch() {
+        EvaluationKeyswitchKey::Rounded32(read_keyswitch_key::<u32, _>(r, params, &layout)?)
+    } else {
+        EvaluationKeyswitchKey::Native(read_keyswitch_key::<T, _>(r, params, &layout)?)
+    };
+    Ok(EvaluationKeys::from_parts(params, bsk, ksk)?)
+}
+
+/// The key-switching key of `params` in words of `K` (the set's `ks_torus_bits`).
+fn read_keyswitch_key<K: Torus, R: Read + ?Sized>(
+    r: &mut R,
+    params: &ParameterSet,
+    layout: &Layout,
+) -> Result<LweKeyswitchKey<Vec<K>>, SerializationError> {
+    let mut ksk = vec![K::ZERO; layout.ksk_elements];
     read_torus(r, &mut ksk, "key-switching key")?;
-    let ksk = LweKeyswitchKey::from_container(
+    Ok(LweKeyswitchKey::from_container(
         ksk,
         params.big_lwe_dimension(),
         params.lwe_dimension,
         params.ks_base_log,
         params.ks_level_count,
-    )?;
-    Ok(EvaluationKeys::from_parts(params, bsk, ksk)?)
+    )?)
 }
 
 /// Decodes 8 little-endian bytes as an `f64` and checks it is finite and within `±bound`.
@@ -524,14 +552,14 @@ mod tests {
                 BlindRotation::MultiBit => 3 * (n / 2) + n % 2,
             };
             let bsk = ggsws * (k + 1) * (k + 1) * pbs * (big_n / 2) * 16;
-            let ksk = k * big_n * ks * (n + 1) * 8;
+            let ksk = k * big_n * ks * (n + 1) * u64::from(p.ks_torus_bits / 8);
             assert_eq!(evaluation_keys_len::<u64>(p).unwrap(), bsk + ksk);
         }
-        // SHE_MNIST (multi-bit, four levels): 1,377 GGSW ciphertexts, 401.7 MiB in all, as
-        // `she_nn::server` says.
+        // SHE_MNIST (multi-bit, four levels, key switch on 32-bit words): 1,377 GGSW
+        // ciphertexts, 373.0 MiB in all, as `she_nn::server` says.
         assert_eq!(
             evaluation_keys_len::<u64>(&SHE_MNIST).unwrap(),
-            1377 * 4 * 4 * 1024 * 16 + 2048 * 4 * 919 * 8
+            1377 * 4 * 4 * 1024 * 16 + 2048 * 4 * 919 * 4
         );
         // MSG2_CARRY2: 57.4 MiB each, as the README says.
         assert_eq!(

@@ -239,7 +239,7 @@ fn failure_rate_case(bits: u32, trials: usize, seed: u64) {
             p.big_lwe_dimension().0,
             p.ks_base_log.0,
             p.ks_level_count.0,
-            noise::fresh_variance(p.lwe_noise, w),
+            noise::keyswitch_key_variance(&p),
             w,
         )
         + noise::modulus_switch_variance(p.lwe_dimension.0, p.polynomial_size.0, w);

@@ -144,6 +144,63 @@ fn keyswitch_case<T: Torus>(
     assert_close(what, empirical_variance(errors), predicted);
 }
 
+/// A key rounded to 32-bit words (`tfhe_core::lwe::rounded_keyswitch`) with so little fresh
+/// key noise (`TUniform 2^8`) and so fine a decomposition (`2^4 × 8`, 32 bits) that the rounding
+/// of the key's words dominates the output: the model's `keyswitch_key_rounding_variance` term is
+/// what is measured. The prediction uses both keys' actual Hamming weights.
+#[test]
+fn keyswitch_variance_rounded_key() {
+    let (n_in, n_out, base_log, levels) = (256, 128, 4, 8);
+    let ksk_noise = NoiseDistribution::TUniform { bound_log2: 8 };
+    let input_noise = NoiseDistribution::TUniform { bound_log2: 8 };
+    let (sk_in, _) = keys::<u64>(n_in, 30);
+    let (sk_out, mut rng) = keys::<u64>(n_out, 40);
+    let ksk = LweKeyswitchKey::generate(
+        &sk_in,
+        &sk_out,
+        DecompositionBaseLog(base_log),
+        DecompositionLevelCount(levels),
+        ksk_noise,
+        &mut rng,
+    )
+    .unwrap();
+    let rounded = LweKeyswitchKey::<Vec<u32>>::rounded_from(&ksk).unwrap();
+    let weight = |sk: &LweSecretKey<u64>| sk.bits().iter().filter(|&&b| b == 1).count() as f64;
+    let ksk_variance = noise::fresh_variance(ksk_noise, 64)
+        + noise::keyswitch_key_rounding_variance(weight(&sk_out), 32, 64);
+    let predicted = noise::keyswitch_variance_for_key_weight(
+        noise::fresh_variance(input_noise, 64),
+        weight(&sk_in),
+        n_in,
+        base_log,
+        levels,
+        ksk_variance,
+        64,
+    );
+    // The rounding term is what this test is about: it must dominate the prediction.
+    assert!(
+        noise::keyswitch_key_rounding_variance(weight(&sk_out), 32, 64)
+            > 100.0 * noise::fresh_variance(ksk_noise, 64)
+    );
+    assert!(
+        n_in as f64 * levels as f64 * noise::digit_second_moment(base_log) * ksk_variance
+            > 0.9 * predicted
+    );
+    let mut msg_rng = Csprng::from_seed(&Seed::insecure_from_u64(41));
+    let mut out = LweCiphertext::<Vec<u64>>::zero(LweDimension(n_out));
+    let errors = (0..SAMPLES).map(|_| {
+        let m: u64 = msg_rng.random_torus();
+        let ct = sk_in.encrypt(m, input_noise, &mut rng);
+        rounded.keyswitch_from_wider(&mut out, &ct);
+        sk_out.phase(&out).wrapping_sub(m)
+    });
+    assert_close(
+        "KS u64, key rounded to 32 bits",
+        empirical_variance(errors),
+        predicted,
+    );
+}
+
 #[test]
 fn keyswitch_variance_rounding_dominated() {
     keyswitch_case::<u64>(

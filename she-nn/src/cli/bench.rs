@@ -30,7 +30,7 @@ use tfhe_core::gates::Gate;
 use tfhe_core::ggsw::{add_external_product_assign, external_product_scratch_requirement};
 use tfhe_core::glwe::GlweCiphertext;
 use tfhe_core::keys::{EvaluationKeys, SecretKeys};
-use tfhe_core::lwe::{LweCiphertext, LweCiphertextList};
+use tfhe_core::lwe::{EvaluationKeyswitchKey, LweCiphertext, LweCiphertextList, LweKeyswitchKey};
 use tfhe_core::params::{BlindRotation, ParameterSet, BOOLEAN_128, MSG2_CARRY2, SHE_MNIST};
 use torus::{Csprng, EncryptionRng};
 
@@ -107,6 +107,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
         "pbs",
         "ks_pbs",
         "keyswitch",
+        "keyswitch_32bit_words",
         "ks_pbs_batch",
     ];
     if integer_names.iter().any(|n| wanted(n)) {
@@ -281,6 +282,15 @@ fn integer_set(
         let mut small_out = LweCiphertext::zero(p.lwe_dimension);
         let m = median_ms(50, || ek.keyswitch_key().keyswitch(&mut small_out, &big));
         record("keyswitch", 1, 50, m);
+    }
+    // The same key rounded to 32-bit words, as `SHE_MNIST` (same key-switching numbers) stores it.
+    if let (true, EvaluationKeyswitchKey::Native(native)) =
+        (wanted("keyswitch_32bit_words"), ek.keyswitch_key())
+    {
+        let rounded = LweKeyswitchKey::rounded_from(native).expect("2^4 x 4 fits 32 bits");
+        let mut small_out = LweCiphertext::zero(p.lwe_dimension);
+        let m = median_ms(50, || rounded.keyswitch_from_wider(&mut small_out, &big));
+        record("keyswitch_32bit_words", 1, 50, m);
     }
     if wanted("ks_pbs_batch") {
         let threads = rayon::current_num_threads();

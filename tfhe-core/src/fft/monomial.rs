@@ -18,11 +18,12 @@
 
 use concrete_fft::c64;
 
-/// `ζ^t` for every `t < 2N`, and the exponent `e_k` of each Fourier index `k < N/2`.
+/// `ζ^t − 1` for every `t < 2N`, and the exponent `e_k` of each Fourier index `k < N/2`.
 #[derive(Clone, Debug)]
 pub(crate) struct FourierMonomials {
-    /// `roots[t] = ζ^t = e^(iπt/N)`.
-    roots: Vec<c64>,
+    /// `roots_minus_one[t] = ζ^t − 1 = e^(iπt/N) − 1`, the subtraction done once here (the
+    /// lookup is then one 16-byte copy per value).
+    roots_minus_one: Vec<c64>,
     /// `F(X)[k] = ζ^(exponents[k])`.
     exponents: Vec<u32>,
 }
@@ -59,7 +60,11 @@ impl FourierMonomials {
                 t as u32
             })
             .collect();
-        Self { roots, exponents }
+        let roots_minus_one = roots.iter().map(|r| c64::new(r.re - 1.0, r.im)).collect();
+        Self {
+            roots_minus_one,
+            exponents,
+        }
     }
 
     /// `out[k] ← F(X^c − 1)[k] = ζ^(e_k·c mod 2N) − 1`.
@@ -68,11 +73,10 @@ impl FourierMonomials {
     /// If `out` does not hold `N/2` values.
     pub(crate) fn monomial_minus_one(&self, out: &mut [c64], c: usize) {
         assert_eq!(out.len(), self.exponents.len(), "N/2 Fourier values");
-        let mask = self.roots.len() - 1;
+        let mask = self.roots_minus_one.len() - 1;
         let c = c & mask;
         for (o, &e) in out.iter_mut().zip(&self.exponents) {
-            let root = self.roots[(e as usize * c) & mask];
-            *o = c64::new(root.re - 1.0, root.im);
+            *o = self.roots_minus_one[(e as usize * c) & mask];
         }
     }
 }

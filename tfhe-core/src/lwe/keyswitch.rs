@@ -23,7 +23,8 @@
 //! ```
 //!
 //! ([`crate::noise::keyswitch_variance`]; Chillotti et al., J. Cryptology 2020, Thm. 4.1 gives
-//! the same law for the un-balanced decomposition.)
+//! the same law for the un-balanced decomposition.) A key of 64-bit words can also be stored
+//! rounded to 32 bits, which halves what a switch reads: [`super::rounded_keyswitch`].
 
 use super::ciphertext::LweCiphertext;
 use super::ciphertext_list::LweCiphertextList;
