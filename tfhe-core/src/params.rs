@@ -193,7 +193,8 @@ pub const SHE_MNIST: ParameterSet = ParameterSet {
 /// **INSECURE.** Tiny dimensions for fast tests and demos of file handling. Its noise is chosen so
 /// that operations are correct, not so that anything is hidden: never use it for real data. Its
 /// bootstrap is at least as precise as [`SHE_MNIST`]'s (output σ `2^-29.7` against `2^-27.1`), so
-/// every network the real set can evaluate also runs at `TOY`.
+/// every network the real set can evaluate also runs at `TOY`; like it, it keeps its
+/// key-switching key on 32-bit words, so that the fast tests run that path.
 pub const TOY: ParameterSet = ParameterSet {
     name: "TOY",
     torus_bits: 64,

@@ -26,6 +26,16 @@ fn every_exported_set_meets_its_claim() {
             // A set that claims nothing must really be insecure, and say so in its docs/name.
             None => assert!(!p.meets_128_bit_curve(), "{} is secure: claim it", p.name),
         }
+        // A key-switching key on narrower words is the rounding of a key of the set's own
+        // width (`lwe::rounded_keyswitch`), so the curve check of `n` and the LWE noise above
+        // covers it: a public function of a secure key. Only 32-bit words of a 64-bit key exist.
+        assert!(
+            p.ks_torus_bits == p.torus_bits || (p.ks_torus_bits == 32 && p.torus_bits == 64),
+            "{}: key-switching words of {} bits",
+            p.name,
+            p.ks_torus_bits
+        );
+        assert!(p.ks_base_log.0 * p.ks_level_count.0 as u32 <= p.ks_torus_bits);
     }
 }
 
