@@ -101,14 +101,16 @@ fn linear_combination_and_shift_variance() {
     );
 }
 
-fn keyswitch_case<T: Torus>(
-    what: &str,
-    n_in: usize,
-    n_out: usize,
-    base_log: u32,
-    levels: usize,
+/// Input and output keys (fixed seeds) and a key-switching key between them.
+fn keyswitch_keys<T: Torus>(
+    (n_in, n_out): (usize, usize),
+    (base_log, levels): (u32, usize),
     ksk_noise: NoiseDistribution,
-    input_noise: NoiseDistribution,
+) -> (
+    LweSecretKey<T>,
+    LweSecretKey<T>,
+    LweKeyswitchKey<Vec<T>>,
+    EncryptionRng,
 ) {
     let (sk_in, _) = keys::<T>(n_in, 30);
     let (sk_out, mut rng) = keys::<T>(n_out, 40);
@@ -121,6 +123,20 @@ fn keyswitch_case<T: Torus>(
         &mut rng,
     )
     .unwrap();
+    (sk_in, sk_out, ksk, rng)
+}
+
+fn keyswitch_case<T: Torus>(
+    what: &str,
+    n_in: usize,
+    n_out: usize,
+    base_log: u32,
+    levels: usize,
+    ksk_noise: NoiseDistribution,
+    input_noise: NoiseDistribution,
+) {
+    let (sk_in, sk_out, ksk, mut rng) =
+        keyswitch_keys::<T>((n_in, n_out), (base_log, levels), ksk_noise);
     // The variance for this fixed key: its Hamming weight h replaces the expectation n/2.
     let h = sk_in.bits().iter().filter(|&&b| b == T::ONE).count();
     assert!((h as f64 - n_in as f64 / 2.0).abs() < 5.0 * (n_in as f64 / 4.0).sqrt());
@@ -153,17 +169,8 @@ fn keyswitch_variance_rounded_key() {
     let (n_in, n_out, base_log, levels) = (256, 128, 4, 8);
     let ksk_noise = NoiseDistribution::TUniform { bound_log2: 8 };
     let input_noise = NoiseDistribution::TUniform { bound_log2: 8 };
-    let (sk_in, _) = keys::<u64>(n_in, 30);
-    let (sk_out, mut rng) = keys::<u64>(n_out, 40);
-    let ksk = LweKeyswitchKey::generate(
-        &sk_in,
-        &sk_out,
-        DecompositionBaseLog(base_log),
-        DecompositionLevelCount(levels),
-        ksk_noise,
-        &mut rng,
-    )
-    .unwrap();
+    let (sk_in, sk_out, ksk, mut rng) =
+        keyswitch_keys::<u64>((n_in, n_out), (base_log, levels), ksk_noise);
     let rounded = LweKeyswitchKey::<Vec<u32>>::rounded_from(&ksk).unwrap();
     let weight = |sk: &LweSecretKey<u64>| sk.bits().iter().filter(|&&b| b == 1).count() as f64;
     let ksk_variance = noise::fresh_variance(ksk_noise, 64)
