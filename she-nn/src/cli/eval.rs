@@ -2,7 +2,9 @@
 //! and encrypted inference on a random sample of it (agreement with the reference, accuracy,
 //! latency), optionally recorded image by image in a resumable log ([`super::eval_log`]).
 
-use super::eval_log::{read_log, EvaluationId, ImageRecord, LogWriter, SampleFacts};
+use super::eval_log::{
+    build_id, host_description, read_log, EvaluationId, ImageRecord, LogWriter, SampleFacts,
+};
 use super::output_error;
 use super::progress::{with_threads, InferenceProgress};
 use crate::client::ClientKey;
@@ -253,6 +255,7 @@ fn encrypted_sample(
             .map_err(|e| e.to_string())?
             .with_bootstrap_batch(args.bootstrap_batch);
         let threads = args.threads.unwrap_or_else(rayon::current_num_threads);
+        let (build_id, host) = (build_id(), host_description());
         for (done, &position) in todo.iter().enumerate() {
             let index = order[position];
             let image = client
@@ -287,6 +290,8 @@ fn encrypted_sample(
                 logits_exact: decrypted == reference,
                 latency_s,
                 threads,
+                build: Some(build_id.clone()),
+                host: Some(host.clone()),
             };
             if let Some(log) = &mut log {
                 log.append(&record)?;

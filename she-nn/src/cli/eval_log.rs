@@ -5,7 +5,10 @@
 //! appended to `FILE` at once (one line, flushed and synced), a later run with the same model,
 //! parameter set and seed skips the images the file already holds, and the summary covers every
 //! image of the sample that the file records — however many runs, keys and machines produced
-//! them. Stopping a run loses at most the image in progress.
+//! them. Stopping a run loses at most the image in progress. Each record names the build that
+//! wrote it (git commit, from the build script) and the machine (CPU model, cores, SIMD level),
+//! so that a sample gathered over several builds and hosts says which image came from which;
+//! records of builds before these fields lack them.
 //!
 //! The file is untrusted input like any other: a line that does not parse, a record of another
 //! evaluation, a repeated position, or a record that contradicts the test set (index, label or
@@ -42,6 +45,39 @@ pub struct ImageRecord {
     pub latency_s: f64,
     /// Worker threads of the inference.
     pub threads: usize,
+    /// The build that produced the record ([`build_id`]); absent in records written before the
+    /// field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+    /// The machine it ran on ([`host_description`]); absent likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+/// `she <version> (<commit>)`: the package version and the git commit the binary was built
+/// from, `+changes` when its sources differed from that commit, `unknown` outside a checkout
+/// (the build script `she-nn/build.rs`).
+pub fn build_id() -> String {
+    format!("she {} ({})", env!("CARGO_PKG_VERSION"), env!("SHE_BUILD"))
+}
+
+/// The CPU model (`/proc/cpuinfo` where there is one, else the architecture), its logical
+/// cores, and the SIMD level of the kernels in use, e.g. `AMD EPYC, 2 cores, avx2+fma`.
+pub fn host_description() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, name)| name.trim().to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    format!(
+        "{model}, {cores} cores, {}",
+        tfhe_core::kernels::simd_level()
+    )
 }
 
 /// What one evaluation is: records of another one in the same file are refused.
@@ -209,7 +245,29 @@ mod tests {
             logits_exact: true,
             latency_s: 1.5,
             threads: 2,
+            // Records of older builds carry neither field: odd positions stand for them.
+            build: position.is_multiple_of(2).then(build_id),
+            host: position.is_multiple_of(2).then(host_description),
         }
+    }
+
+    #[test]
+    fn build_and_host_are_written_when_known_and_optional_when_read() {
+        let with = line(&record(0));
+        assert!(
+            with.contains(&format!("\"build\":\"{}\"", build_id())),
+            "{with}"
+        );
+        assert!(with.contains("\"host\":\""), "{with}");
+        assert!(build_id().starts_with("she ") && build_id().ends_with(')'));
+        assert!(host_description().ends_with(tfhe_core::kernels::simd_level()));
+        let without = line(&record(1));
+        assert!(
+            !without.contains("build") && !without.contains("host"),
+            "{without}"
+        );
+        let back: ImageRecord = serde_json::from_str(&without).unwrap();
+        assert_eq!((back.build, back.host), (None, None));
     }
 
     fn write(dir: &Path, lines: &[String]) -> PathBuf {

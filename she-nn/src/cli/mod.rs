@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 
 /// SHE: encrypted neural-network inference on TFHE.
 #[derive(Debug, Parser)]
-#[command(name = "she", version, about)]
+#[command(name = "she", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SHE_BUILD"), ")"), about)]
 pub struct Cli {
     /// What to run.
     #[command(subcommand)]
