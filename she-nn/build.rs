@@ -16,14 +16,22 @@ fn git(args: &[&str]) -> Option<std::process::Output> {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for watched in [
-        ".git/HEAD",
-        ".git/index",
-        "torus/src",
-        "tfhe-core/src",
-        "she-nn/src",
-    ] {
-        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    let mut watched = vec![
+        ".git/HEAD".to_owned(),
+        ".git/index".to_owned(),
+        ".git/packed-refs".to_owned(),
+        "torus/src".to_owned(),
+        "tfhe-core/src".to_owned(),
+        "she-nn/src".to_owned(),
+    ];
+    // The branch HEAD points to moves with every commit (and amend) on it.
+    if let Ok(head) = std::fs::read_to_string(root.join(".git/HEAD")) {
+        if let Some(branch) = head.trim().strip_prefix("ref: ") {
+            watched.push(format!(".git/{branch}"));
+        }
+    }
+    for path in watched {
+        println!("cargo:rerun-if-changed={}", root.join(path).display());
     }
     let commit = git(&["rev-parse", "--short=12", "HEAD"])
         .filter(|out| out.status.success())
@@ -33,8 +41,9 @@ fn main() {
     let build = match commit {
         None => "unknown".to_owned(),
         Some(commit) => {
-            // The sources of the three crates and the lock file against the commit (the eval
-            // logs themselves, which a running eval appends to, are not sources).
+            // The sources of the three crates, the manifests and the lock file against the
+            // commit (the eval logs themselves, which a running eval appends to, are not
+            // sources).
             let changed = git(&[
                 "diff",
                 "--quiet",
@@ -43,6 +52,9 @@ fn main() {
                 ":/torus",
                 ":/tfhe-core",
                 ":/she-nn/src",
+                ":/she-nn/build.rs",
+                ":/she-nn/Cargo.toml",
+                ":/Cargo.toml",
                 ":/Cargo.lock",
             ])
             .is_some_and(|out| out.status.code() == Some(1));
