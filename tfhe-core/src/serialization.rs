@@ -67,7 +67,8 @@ use crate::ggsw::FourierGgswCiphertext;
 use crate::glwe::GlweSecretKey;
 use crate::keys::{EvaluationKeys, SecretKeys};
 use crate::lwe::{
-    EvaluationKeyswitchKey, LweCiphertext, LweCiphertextOwned, LweKeyswitchKey, LweSecretKey,
+    rounded_keyswitch, EvaluationKeyswitchKey, LweCiphertext, LweCiphertextOwned, LweKeyswitchKey,
+    LweSecretKey,
 };
 use crate::params::ParameterSet;
 use std::io::{ErrorKind, Read, Write};
@@ -170,17 +171,15 @@ impl Layout {
             });
         }
         let pbs = SignedDecomposer::<T>::new(params.pbs_base_log, params.pbs_level_count)?;
-        let ks_width = if params.ks_torus_bits == T::BITS {
+        if !rounded_keyswitch::supported_word_bits::<T>(params.ks_torus_bits) {
+            return Err(rounded_keyswitch::UNSUPPORTED_WORD_BITS);
+        }
+        if params.ks_torus_bits == T::BITS {
             SignedDecomposer::<T>::new(params.ks_base_log, params.ks_level_count)?;
-            (T::BITS / 8) as usize
-        } else if params.ks_torus_bits == 32 && T::BITS > 32 {
-            SignedDecomposer::<u32>::new(params.ks_base_log, params.ks_level_count)?;
-            4
         } else {
-            return Err(TfheError::InconsistentKeys(
-                "key-switching words must be 32 bits or the torus width",
-            ));
-        };
+            SignedDecomposer::<u32>::new(params.ks_base_log, params.ks_level_count)?;
+        }
+        let ks_width = (params.ks_torus_bits / 8) as usize;
         let kn = params
             .glwe_dimension
             .0
@@ -566,6 +565,23 @@ mod tests {
             evaluation_keys_len::<u64>(&MSG2_CARRY2).unwrap(),
             918 * 4 * 1024 * 16 + 2048 * 4 * 919 * 8
         );
+        // Key-switching words: the torus width or 32 bits of a wider one, nothing else.
+        let toy_64 = ParameterSet {
+            ks_torus_bits: 64,
+            ..TOY
+        };
+        let (full, rounded) = (
+            evaluation_keys_len::<u64>(&toy_64).unwrap(),
+            evaluation_keys_len::<u64>(&TOY).unwrap(),
+        );
+        assert_eq!(full - rounded, 512 * 5 * 65 * 4);
+        for ks_torus_bits in [16, 48, 128] {
+            let odd = ParameterSet {
+                ks_torus_bits,
+                ..TOY
+            };
+            assert!(evaluation_keys_len::<u64>(&odd).is_err(), "{ks_torus_bits}");
+        }
         assert_eq!(lwe_ciphertext_len::<u64>(LweDimension(10)).unwrap(), 88);
         assert_eq!(lwe_ciphertext_len::<u32>(LweDimension(10)).unwrap(), 44);
     }

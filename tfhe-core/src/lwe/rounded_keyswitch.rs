@@ -145,6 +145,16 @@ fn widen_in_place<T: Torus>(words: &mut [u32], size: usize, body: u64) {
     }
 }
 
+/// Whether a key-switching key of `word_bits`-bit words can switch ciphertexts of `T`: words of
+/// `T`'s own width, or 32-bit words of a wider torus.
+pub fn supported_word_bits<T: Torus>(word_bits: u32) -> bool {
+    word_bits == T::BITS || (word_bits == 32 && T::BITS > 32)
+}
+
+/// The error for a key-switching word width that [`supported_word_bits`] refuses.
+pub const UNSUPPORTED_WORD_BITS: TfheError =
+    TfheError::InconsistentKeys("key-switching words must be 32 bits or the torus width");
+
 /// The key-switching key of a parameter set: at the ciphertexts' own width, or rounded to
 /// 32-bit words for a wider torus (`ParameterSet::ks_torus_bits`, this module's documentation).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -227,14 +237,12 @@ impl<T: Torus> EvaluationKeyswitchKey<T> {
         key: LweKeyswitchKey<Vec<T>>,
         ks_torus_bits: u32,
     ) -> Result<Self, TfheError> {
-        if ks_torus_bits == T::BITS {
+        if !supported_word_bits::<T>(ks_torus_bits) {
+            Err(UNSUPPORTED_WORD_BITS)
+        } else if ks_torus_bits == T::BITS {
             Ok(Self::Native(key))
-        } else if ks_torus_bits == 32 && T::BITS > 32 {
-            Ok(Self::Rounded32(LweKeyswitchKey::rounded_from(&key)?))
         } else {
-            Err(TfheError::InconsistentKeys(
-                "key-switching words must be 32 bits or the torus width",
-            ))
+            Ok(Self::Rounded32(LweKeyswitchKey::rounded_from(&key)?))
         }
     }
 }
