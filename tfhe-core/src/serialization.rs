@@ -489,7 +489,6 @@ mod tests {
         DecompositionBaseLog, DecompositionLevelCount, GlweDimension, PolynomialSize,
     };
     use crate::params::{BlindRotation, MSG2_CARRY2, SHE_MNIST, TOY};
-    use concrete_fft::ordered::FftAlgo;
     use concrete_fft::unordered::{Method, Plan};
     use dyn_stack::{GlobalPodBuffer, PodStack};
     use torus::{Csprng, EncryptionRng, NoiseDistribution, Seed};
@@ -866,16 +865,7 @@ mod tests {
     #[test]
     fn the_canonical_order_is_the_dft_order_for_every_plan() {
         let mut rng = Csprng::from_seed(&Seed::insecure_from_u64(13));
-        let algos = [
-            FftAlgo::Dif2,
-            FftAlgo::Dit2,
-            FftAlgo::Dif4,
-            FftAlgo::Dit4,
-            FftAlgo::Dif8,
-            FftAlgo::Dit8,
-            FftAlgo::Dif16,
-            FftAlgo::Dit16,
-        ];
+        let algos = crate::fft::plan_choice::ALGORITHMS;
         for log_n in 1..=11u32 {
             let n = 1usize << log_n;
             let input: Vec<c64> = (0..n)
@@ -889,7 +879,7 @@ mod tests {
             let scale = input.iter().map(|z| z.norm()).sum::<f64>();
             // The plan the cache would pick, then every base kernel concrete-fft accepts: the
             // whole size (up to 2^10), or any power of two from 32 up to 2^10 below it.
-            let mut bases = vec![Plan::new(n, Method::Measure(core::time::Duration::ZERO)).algo()];
+            let mut bases = vec![Fft::new(PolynomialSize(2 * n)).plan.algo()];
             for log_base in (1..=log_n.min(10)).filter(|&b| b == log_n || b >= 5) {
                 bases.extend(algos.iter().map(|&algo| (algo, 1usize << log_base)));
             }

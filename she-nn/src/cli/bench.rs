@@ -92,9 +92,10 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
     if !args.json {
         writeln!(
             out,
-            "she bench: medians of wall time on this machine ({} rayon threads available, {} kernels)",
+            "she bench: medians of wall time on this machine ({} rayon threads available, {} kernels, FFT base kernel {} at N = 2048)",
             rayon::current_num_threads(),
-            tfhe_core::kernels::simd_level()
+            tfhe_core::kernels::simd_level(),
+            tfhe_core::fft::Fft::new(tfhe_core::dimensions::PolynomialSize(2048)).kernel_name()
         )
         .map_err(output_error)?;
     }

@@ -32,6 +32,7 @@ mod layout;
 mod levels;
 mod monomial;
 mod plan;
+pub mod plan_choice;
 pub mod twist;
 
 pub use concrete_fft::c64;

@@ -3,17 +3,17 @@
 use super::monomial::FourierMonomials;
 use super::twist::Twisties;
 use concrete_fft::c64;
-use concrete_fft::unordered::{Method, Plan};
+use concrete_fft::unordered::Plan;
 use dyn_stack::{GlobalPodBuffer, PodStack};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 /// A size-`N` negacyclic FFT: an unordered complex FFT of size `N/2` and its twisting factors.
 ///
 /// The unordered FFT leaves its output in a permuted order, which is fine: Fourier-domain values
 /// are only multiplied pointwise and transformed back by the same plan. concrete-fft picks the
-/// fastest kernel (AVX2/FMA or AVX-512 when present, scalar otherwise) at run time.
+/// fastest kernel (AVX2/FMA or AVX-512 when present, scalar otherwise) at run time, and the
+/// base kernel of the plan is chosen by timing every candidate ([`super::plan_choice`]).
 #[derive(Debug)]
 pub struct Fft {
     pub(crate) polynomial_size: usize,
@@ -21,9 +21,6 @@ pub struct Fft {
     pub(crate) twisties: Twisties,
     pub(crate) monomials: FourierMonomials,
 }
-
-/// How long concrete-fft may time each candidate algorithm when a plan is first built.
-const PLAN_MEASURE: Duration = Duration::from_millis(5);
 
 impl Fft {
     /// The cached FFT for polynomials of size `N` (a power of two, `N ≥ 4`), built on first use.
@@ -39,7 +36,7 @@ impl Fft {
         let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
         map.entry(n)
             .or_insert_with(|| {
-                let plan = Plan::new(n / 2, Method::Measure(PLAN_MEASURE));
+                let plan = super::plan_choice::fastest_plan(n / 2);
                 let twisties = Twisties::new(n);
                 // F(X) by this very plan: the order of its Fourier values fixes the monomial table.
                 let mut mem = GlobalPodBuffer::new(plan.fft_scratch().expect("small"));
@@ -57,5 +54,13 @@ impl Fft {
                 })
             })
             .clone()
+    }
+}
+
+impl Fft {
+    /// The base kernel this process chose for its plan, e.g. `Dit4/1024` (see
+    /// [`super::plan_choice`]): worth reporting next to any timing of the transforms.
+    pub fn kernel_name(&self) -> String {
+        super::plan_choice::kernel_name(&self.plan)
     }
 }

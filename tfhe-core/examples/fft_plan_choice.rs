@@ -1,0 +1,72 @@
+//! How stable the choice of concrete-fft's base kernel is, and what it costs: concrete-fft's own
+//! `Method::Measure(5 ms)` against [`tfhe_core::fft::plan_choice::fastest_plan`] (interleaved
+//! rounds of forward plus inverse transforms, fastest round kept), for the size-1024 unordered FFT
+//! of `N = 2048` polynomials; then the time of every candidate kernel.
+//!
+//! ```sh
+//! cargo run --release -p tfhe-core --example fft_plan_choice -- [CHOICES]
+//! ```
+//!
+//! Builds `CHOICES` (default 8) plans each way, alternating, and prints each pick and how long
+//! building it took; then the median over 15 interleaved rounds of one forward plus one inverse
+//! transform (with the `1/n` scaling) for every candidate. Run it on an idle machine and again
+//! beside other load (e.g. two `sh -c 'while :; do :; done'` loops) to see the difference.
+
+use concrete_fft::c64;
+use concrete_fft::unordered::{Method, Plan};
+use dyn_stack::{GlobalPodBuffer, PodStack};
+use std::time::{Duration, Instant};
+use tfhe_core::fft::plan_choice::{candidates, fastest_plan, kernel_name};
+
+const N: usize = 1024;
+
+fn main() {
+    let choices: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().expect("CHOICES is a number"))
+        .unwrap_or(8);
+    println!("base kernel picked for an unordered FFT of size {N}, and the time to build the plan");
+    for _ in 0..choices {
+        let start = Instant::now();
+        let measured = Plan::new(N, Method::Measure(Duration::from_millis(5)));
+        let measured_ms = start.elapsed().as_secs_f64() * 1e3;
+        let start = Instant::now();
+        let chosen = fastest_plan(N);
+        let chosen_ms = start.elapsed().as_secs_f64() * 1e3;
+        println!(
+            "Method::Measure(5 ms) {:>10} in {measured_ms:6.1} ms    fastest_plan {:>10} in {chosen_ms:6.1} ms",
+            kernel_name(&measured),
+            kernel_name(&chosen)
+        );
+    }
+
+    let plans: Vec<Plan> = candidates(N)
+        .into_iter()
+        .map(|(base_algo, base_n)| Plan::new(N, Method::UserProvided { base_algo, base_n }))
+        .collect();
+    let scratch = plans
+        .iter()
+        .map(|p| p.fft_scratch().unwrap())
+        .reduce(|a, b| a.or(b))
+        .unwrap();
+    let mut memory = GlobalPodBuffer::new(scratch);
+    let mut data: Vec<c64> = (0..N).map(|j| c64::new(j as f64, -(j as f64))).collect();
+    let mut times = vec![Vec::new(); plans.len()];
+    const REPETITIONS: usize = 200;
+    for _ in 0..15 {
+        for (plan, t) in plans.iter().zip(&mut times) {
+            let start = Instant::now();
+            for _ in 0..REPETITIONS {
+                plan.fwd(&mut data, PodStack::new(&mut memory));
+                plan.inv(&mut data, PodStack::new(&mut memory));
+                data.iter_mut().for_each(|z| *z *= 1.0 / N as f64);
+            }
+            t.push(start.elapsed().as_secs_f64() * 1e6 / REPETITIONS as f64);
+        }
+    }
+    println!("forward + inverse, median of 15 interleaved rounds:");
+    for (plan, mut t) in plans.iter().zip(times) {
+        t.sort_by(f64::total_cmp);
+        println!("{:>10}  {:6.2} µs", kernel_name(plan), t[t.len() / 2]);
+    }
+}
