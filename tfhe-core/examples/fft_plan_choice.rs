@@ -12,11 +12,9 @@
 //! transform (with the `1/n` scaling) for every candidate. Run it on an idle machine and again
 //! beside other load (e.g. two `sh -c 'while :; do :; done'` loops) to see the difference.
 
-use concrete_fft::c64;
 use concrete_fft::unordered::{Method, Plan};
-use dyn_stack::{GlobalPodBuffer, PodStack};
 use std::time::{Duration, Instant};
-use tfhe_core::fft::plan_choice::{candidates, fastest_plan, kernel_name};
+use tfhe_core::fft::plan_choice::{fastest_plan, kernel_name, time_candidates};
 
 const N: usize = 1024;
 
@@ -40,33 +38,12 @@ fn main() {
         );
     }
 
-    let plans: Vec<Plan> = candidates(N)
-        .into_iter()
-        .map(|(base_algo, base_n)| Plan::new(N, Method::UserProvided { base_algo, base_n }))
-        .collect();
-    let scratch = plans
-        .iter()
-        .map(|p| p.fft_scratch().unwrap())
-        .reduce(|a, b| a.or(b))
-        .unwrap();
-    let mut memory = GlobalPodBuffer::new(scratch);
-    let mut data: Vec<c64> = (0..N).map(|j| c64::new(j as f64, -(j as f64))).collect();
-    let mut times = vec![Vec::new(); plans.len()];
     const REPETITIONS: usize = 200;
-    for _ in 0..15 {
-        for (plan, t) in plans.iter().zip(&mut times) {
-            let start = Instant::now();
-            for _ in 0..REPETITIONS {
-                plan.fwd(&mut data, PodStack::new(&mut memory));
-                plan.inv(&mut data, PodStack::new(&mut memory));
-                data.iter_mut().for_each(|z| *z *= 1.0 / N as f64);
-            }
-            t.push(start.elapsed().as_secs_f64() * 1e6 / REPETITIONS as f64);
-        }
-    }
+    let (plans, timings) = time_candidates(N, 15, REPETITIONS);
     println!("forward + inverse, median of 15 interleaved rounds:");
-    for (plan, mut t) in plans.iter().zip(times) {
-        t.sort_by(f64::total_cmp);
-        println!("{:>10}  {:6.2} µs", kernel_name(plan), t[t.len() / 2]);
+    for (plan, mut t) in plans.iter().zip(timings) {
+        t.sort();
+        let median_us = t[t.len() / 2].as_secs_f64() * 1e6 / REPETITIONS as f64;
+        println!("{:>10}  {median_us:6.2} µs", kernel_name(plan));
     }
 }

@@ -92,10 +92,11 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<(), String> {
     if !args.json {
         writeln!(
             out,
-            "she bench: medians of wall time on this machine ({} rayon threads available, {} kernels, FFT base kernel {} at N = 2048)",
+            "she bench: medians of wall time on this machine ({} rayon threads available, {} kernels, FFT base kernel {} at N = {})",
             rayon::current_num_threads(),
             tfhe_core::kernels::simd_level(),
-            tfhe_core::fft::Fft::new(tfhe_core::dimensions::PolynomialSize(2048)).kernel_name()
+            tfhe_core::fft::Fft::new(MSG2_CARRY2.polynomial_size).kernel_name(),
+            MSG2_CARRY2.polynomial_size.0
         )
         .map_err(output_error)?;
     }

@@ -55,9 +55,7 @@ impl Fft {
             })
             .clone()
     }
-}
 
-impl Fft {
     /// The base kernel this process chose for its plan, e.g. `Dit4/1024` (see
     /// [`super::plan_choice`]): worth reporting next to any timing of the transforms.
     pub fn kernel_name(&self) -> String {

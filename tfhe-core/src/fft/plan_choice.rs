@@ -16,14 +16,15 @@
 //!   minimum is the estimate least affected by it) and picks the smallest.
 //!
 //! Measured on this project's 2-core AMD EPYC host (`cargo run --release -p tfhe-core --example
-//! fft_plan_choice`, size 1024, 2026-12-07): beside two busy loops, `Method::Measure(5 ms)`
-//! picked Dif4/1024, Dif8/512 or Dit8/512 in 5 builds of 8 and this module Dit4/1024 (the idle
-//! machine's pick of both) in 8 of 8; beside a running 2-thread encrypted inference, `Measure`
-//! picked Dif4/512 and Dit16/1024 once each (19% and 13% slower than the fastest kernel of that
-//! run's table) and this module alternated between its two fastest, Dif8/512 and Dit4/1024
-//! (within 10%). Building the plan took 9–33 ms here against 130–231 ms. Whole bootstraps do not
-//! resolve the kernels: `pbs_batch_4` medians with Dit4/1024, Dif8/512 and Dif4/512 forced all
-//! lay within the ±15% run-to-run noise of that host.
+//! fft_plan_choice`, size 1024, eight builds each way, 2026-12-07): idle, both mostly picked
+//! Dit4/1024; beside two busy loops, `Method::Measure(5 ms)` picked seven different kernels,
+//! among them Dit2/1024 and Dif2/1024 (70% and 81% slower than the fastest in that run's table),
+//! while this module picked only Dif8/512 and Dit4/1024 (the first and fifth, within 4%); beside a
+//! running 2-thread encrypted inference, `Measure` picked Dif4/512 and Dit16/1024 once each (19%
+//! and 13% slower than that run's fastest) and this module only its two fastest. Building the
+//! plan took 9.4–24.3 ms here against 130.3–200.1 ms. Whole bootstraps do not resolve the
+//! kernels: `pbs_batch_4` medians with Dit4/1024, Dif8/512 and Dif4/512 forced all lay within
+//! the ±15% run-to-run noise of that host.
 //!
 //! The choice changes speed only, never results: every base kernel computes the same DFT up to
 //! floating-point rounding (the serialization tests check every one against a naive DFT), and
@@ -89,10 +90,22 @@ pub fn fastest(timings: &[Vec<Duration>]) -> usize {
 /// An unordered plan of size `n` built on the base kernel that [`fastest`] picks from
 /// [`ROUNDS`] interleaved timings of every [`candidates`] entry (forward plus inverse).
 ///
-/// Takes about 10–13 ms for `n = 1024` on an AMD EPYC core, against about 130 ms for
+/// Takes about 10 ms for `n = 1024` on an idle AMD EPYC core, against about 130 ms for
 /// `Method::Measure(5 ms)`; it allocates (this runs once per size and process, not on a hot path).
 pub fn fastest_plan(n: usize) -> Plan {
-    let mut plans: Vec<Plan> = candidates(n)
+    let (mut plans, timings) = time_candidates(n, ROUNDS, VALUES_PER_TIMING.div_ceil(n));
+    plans.swap_remove(fastest(&timings))
+}
+
+/// Every [`candidates`] plan of size `n`, and its timings: `rounds` rounds over all candidates
+/// in turn, each timing `repetitions` forward plus inverse transforms (scaled back by `1/n`).
+/// `timings[k][r]` is candidate `k`'s time in round `r`.
+pub fn time_candidates(
+    n: usize,
+    rounds: usize,
+    repetitions: usize,
+) -> (Vec<Plan>, Vec<Vec<Duration>>) {
+    let plans: Vec<Plan> = candidates(n)
         .into_iter()
         .map(|(base_algo, base_n)| Plan::new(n, Method::UserProvided { base_algo, base_n }))
         .collect();
@@ -104,22 +117,21 @@ pub fn fastest_plan(n: usize) -> Plan {
     let mut memory = GlobalPodBuffer::new(scratch);
     // Any finite data: the kernels' speed does not depend on the values.
     let mut data: Vec<c64> = (0..n).map(|j| c64::new(j as f64, -(j as f64))).collect();
-    let repetitions = VALUES_PER_TIMING.div_ceil(n);
-    let mut timings = vec![Vec::with_capacity(ROUNDS); plans.len()];
-    for _ in 0..ROUNDS {
+    // fwd∘inv multiplies by n: scale back so that values stay bounded.
+    let scale = 1.0 / n as f64;
+    let mut timings = vec![Vec::with_capacity(rounds); plans.len()];
+    for _ in 0..rounds {
         for (plan, times) in plans.iter().zip(&mut timings) {
             let start = Instant::now();
             for _ in 0..repetitions {
                 plan.fwd(&mut data, PodStack::new(&mut memory));
                 plan.inv(&mut data, PodStack::new(&mut memory));
-                // fwd∘inv multiplies by n: scale back so that values stay bounded.
-                let scale = 1.0 / n as f64;
                 data.iter_mut().for_each(|z| *z *= scale);
             }
             times.push(start.elapsed());
         }
     }
-    plans.swap_remove(fastest(&timings))
+    (plans, timings)
 }
 
 /// A short name of a plan's base kernel, e.g. `Dit4/1024` (radix-4 decimation in time, base size
